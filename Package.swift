@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Pretext",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "pretext", targets: ["pretext"]),
+        .library(name: "PretextCore", targets: ["PretextCore"]),
+        .library(name: "PretextText", targets: ["PretextText"]),
+        .library(name: "PretextLabeling", targets: ["PretextLabeling"]),
+        .library(name: "PretextShards", targets: ["PretextShards"]),
+        .library(name: "PretextTrainer", targets: ["PretextTrainer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        // System libraries: a [system] module map and a shim header each.
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
+        ),
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+        ),
+
+        .target(name: "PretextCore"),
+        .target(name: "PretextText", dependencies: ["PretextCore"]),
+        .target(name: "PretextLabeling", dependencies: ["PretextCore"]),
+        .target(
+            name: "PretextShards",
+            dependencies: [
+                "PretextCore", "CLZ4",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(name: "PretextTrainer", dependencies: ["PretextCore", "CBLAS"]),
+        .executableTarget(
+            name: "pretext",
+            dependencies: [
+                "PretextCore", "PretextText", "PretextLabeling", "PretextShards", "PretextTrainer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "pretext-bench",
+            dependencies: ["PretextCore", "PretextShards", "CLZ4"]
+        ),
+
+        .testTarget(name: "PretextCoreTests", dependencies: ["PretextCore"]),
+        .testTarget(name: "PretextTextTests", dependencies: ["PretextText", "PretextCore"]),
+        .testTarget(name: "PretextLabelingTests", dependencies: ["PretextLabeling", "PretextCore"]),
+        .testTarget(name: "PretextShardsTests", dependencies: ["PretextShards", "PretextCore"]),
+        .testTarget(name: "PretextTrainerTests", dependencies: ["PretextTrainer", "PretextCore"]),
+        .testTarget(name: "PretextCLITests", dependencies: ["PretextShards", "PretextCore"]),
+    ]
+)

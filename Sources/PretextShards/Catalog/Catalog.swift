@@ -1,0 +1,254 @@
+import GRDB
+import PretextCore
+
+/// The SQLite catalog that sits beside a shard set as `catalog.sqlite`.
+///
+/// Tables (created by `migrator`, see docs/FORMAT.md "Catalog"):
+/// - `runs`: one row per build run — pipeline config text and its XXH64, seed, tool
+///   version, start and end times, status (`running`, `finished`, `failed`);
+/// - `inputs`: the inputs a run read — path as given, size, fingerprint, documents, status;
+/// - `shards`: every shard file — path relative to the catalog, records, tokens, bytes,
+///   whole-file XXH64;
+/// - `statistics`: named numeric statistics per run.
+///
+/// The database is opened in WAL mode (GRDB `DatabasePool`); every write is one
+/// transaction; every value is a bound parameter.
+public final class Catalog: Sendable {
+    public static let fileName = "catalog.sqlite"
+    public let folder: String
+    public var path: String { folder + "/" + Self.fileName }
+    private let pool: DatabasePool
+
+    public enum RunStatus: String, Sendable, CaseIterable {
+        case running, finished, failed
+    }
+
+    /// Opens (or, with `create`, creates) the catalog in `folder`.
+    public init(folder: String, create: Bool = false) throws {
+        self.folder = folder
+        if create { try PosixFile.makeDirectories(folder) }
+        let path = folder + "/" + Self.fileName
+        guard create || PosixFile.exists(path) else {
+            throw CatalogError.missing(path: path)
+        }
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.readonly = false
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw CatalogError.database(path: path, message: error.description)
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE runs (
+                    id INTEGER PRIMARY KEY,
+                    config_text TEXT NOT NULL,
+                    config_hash TEXT NOT NULL,
+                    seed TEXT NOT NULL,
+                    tool_version TEXT NOT NULL,
+                    started_at TEXT NOT NULL,
+                    finished_at TEXT,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed'))
+                );
+                CREATE TABLE inputs (
+                    id INTEGER PRIMARY KEY,
+                    run_id INTEGER NOT NULL REFERENCES runs(id),
+                    ordinal INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    documents INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    UNIQUE (run_id, ordinal)
+                );
+                CREATE TABLE shards (
+                    id INTEGER PRIMARY KEY,
+                    run_id INTEGER NOT NULL REFERENCES runs(id),
+                    file TEXT NOT NULL UNIQUE,
+                    records INTEGER NOT NULL,
+                    tokens INTEGER NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    checksum TEXT NOT NULL
+                );
+                CREATE TABLE statistics (
+                    run_id INTEGER NOT NULL REFERENCES runs(id),
+                    name TEXT NOT NULL,
+                    value REAL NOT NULL,
+                    PRIMARY KEY (run_id, name)
+                );
+                """)
+        }
+        return m
+    }
+
+    private func write<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let error as DatabaseError {
+            throw CatalogError.database(path: path, message: "\(what): \(error.description)")
+        }
+    }
+
+    private func read<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as DatabaseError {
+            throw CatalogError.database(path: path, message: "\(what): \(error.description)")
+        }
+    }
+
+    // MARK: Runs
+
+    public struct Run: Equatable, Sendable {
+        public let id: Int64
+        public let configText: String
+        public let configHash: String
+        public let seed: UInt64
+        public let toolVersion: String
+        public let startedAt: String
+        public let finishedAt: String?
+        public let status: RunStatus
+    }
+
+    /// Starts a run; returns its id.
+    public func beginRun(configText: String, seed: UInt64, toolVersion: String = PretextVersion.current) throws -> Int64 {
+        try write("begin run") { db in
+            try db.execute(
+                sql: "INSERT INTO runs (config_text, config_hash, seed, tool_version, started_at, status) VALUES (?, ?, ?, ?, ?, 'running')",
+                arguments: [configText, hex(XXHash64.hash(configText.utf8)), String(seed), toolVersion, utcTimestamp()])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func endRun(_ id: Int64, status: RunStatus) throws {
+        try write("end run") { db in
+            try db.execute(sql: "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?",
+                           arguments: [status.rawValue, utcTimestamp(), id])
+            guard db.changesCount == 1 else { throw CatalogError.unknownRun(id) }
+        }
+    }
+
+    public func runs() throws -> [Run] {
+        try read("list runs") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id").map { row in
+                Run(id: row["id"], configText: row["config_text"], configHash: row["config_hash"],
+                    seed: UInt64(row["seed"] as String) ?? 0, toolVersion: row["tool_version"],
+                    startedAt: row["started_at"], finishedAt: row["finished_at"],
+                    status: RunStatus(rawValue: row["status"]) ?? .failed)
+            }
+        }
+    }
+
+    // MARK: Inputs
+
+    public struct Input: Equatable, Sendable {
+        public let ordinal: Int
+        /// As given on the command line (inputs usually live outside the shard folder).
+        public let path: String
+        public let size: UInt64
+        public let fingerprint: String
+        public let documents: UInt64
+        public let status: String
+
+        public init(ordinal: Int, path: String, size: UInt64, fingerprint: String, documents: UInt64, status: String) {
+            self.ordinal = ordinal
+            self.path = path
+            self.size = size
+            self.fingerprint = fingerprint
+            self.documents = documents
+            self.status = status
+        }
+    }
+
+    public func recordInput(run: Int64, _ input: Input) throws {
+        try write("record input") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO inputs (run_id, ordinal, path, size, fingerprint, documents, status) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (run_id, ordinal) DO UPDATE SET path = excluded.path, size = excluded.size,
+                      fingerprint = excluded.fingerprint, documents = excluded.documents, status = excluded.status
+                    """,
+                arguments: [run, input.ordinal, input.path, Int64(input.size), input.fingerprint, Int64(input.documents), input.status])
+        }
+    }
+
+    public func inputs(run: Int64) throws -> [Input] {
+        try read("list inputs") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM inputs WHERE run_id = ? ORDER BY ordinal", arguments: [run]).map { row in
+                Input(ordinal: row["ordinal"], path: row["path"], size: UInt64(row["size"] as Int64),
+                      fingerprint: row["fingerprint"], documents: UInt64(row["documents"] as Int64), status: row["status"])
+            }
+        }
+    }
+
+    // MARK: Shards
+
+    public struct Shard: Equatable, Sendable {
+        public let file: CatalogPath
+        public let records: UInt64
+        public let tokens: UInt64
+        public let bytes: UInt64
+        public let checksum: UInt64
+    }
+
+    /// Records a finished shard; its path must lie inside the catalog folder.
+    public func recordShard(run: Int64, _ summary: ShardFileSummary) throws {
+        let file = try CatalogPath(path: summary.path, inFolder: folder)
+        try write("record shard") { db in
+            try db.execute(
+                sql: "INSERT INTO shards (run_id, file, records, tokens, bytes, checksum) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [run, file.relative, Int64(summary.records), Int64(summary.tokens), Int64(summary.bytes), hex(summary.checksum)])
+        }
+    }
+
+    /// Every shard, in file-name order. A stored path that escapes the folder is an error.
+    public func shards() throws -> [Shard] {
+        let rows = try read("list shards") { db in try Row.fetchAll(db, sql: "SELECT * FROM shards ORDER BY file") }
+        return try rows.map { row in
+            let file: String = row["file"]
+            let checksumText: String = row["checksum"]
+            guard let checksum = parseHex(checksumText) else {
+                throw CatalogError.corrupt(path: path, message: "shard \(file) has checksum \"\(checksumText)\"")
+            }
+            return Shard(file: try CatalogPath(file), records: UInt64(row["records"] as Int64), tokens: UInt64(row["tokens"] as Int64),
+                         bytes: UInt64(row["bytes"] as Int64), checksum: checksum)
+        }
+    }
+
+    // MARK: Statistics
+
+    public func setStatistics(run: Int64, _ values: [(String, Double)]) throws {
+        try write("record statistics") { db in
+            for (name, value) in values {
+                try db.execute(sql: "INSERT OR REPLACE INTO statistics (run_id, name, value) VALUES (?, ?, ?)",
+                               arguments: [run, name, value])
+            }
+        }
+    }
+
+    public func statistics(run: Int64) throws -> [(name: String, value: Double)] {
+        try read("list statistics") { db in
+            try Row.fetchAll(db, sql: "SELECT name, value FROM statistics WHERE run_id = ? ORDER BY name", arguments: [run])
+                .map { (name: $0["name"], value: $0["value"]) }
+        }
+    }
+}
+
+/// A catalog that cannot be opened, read or written.
+public enum CatalogError: Error, CustomStringConvertible, Sendable {
+    case missing(path: String)
+    case database(path: String, message: String)
+    case corrupt(path: String, message: String)
+    case unknownRun(Int64)
+
+    public var description: String {
+        switch self {
+        case .missing(let path): return "\(path): no catalog here (build or pack a shard set first)"
+        case .database(let path, let message): return "\(path): SQLite error: \(message)"
+        case .corrupt(let path, let message): return "\(path): \(message)"
+        case .unknownRun(let id): return "catalog has no run \(id)"
+        }
+    }
+}
