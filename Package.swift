@@ -55,7 +55,10 @@ let package = Package(
         .testTarget(name: "PretextCoreTests", dependencies: ["PretextCore"]),
         .testTarget(name: "PretextTextTests", dependencies: ["PretextText", "PretextCore"]),
         .testTarget(name: "PretextLabelingTests", dependencies: ["PretextLabeling", "PretextCore"]),
-        .testTarget(name: "PretextShardsTests", dependencies: ["PretextShards", "PretextCore"]),
+        .testTarget(
+            name: "PretextShardsTests",
+            dependencies: ["PretextShards", "PretextCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "PretextTrainerTests", dependencies: ["PretextTrainer", "PretextCore"]),
         .testTarget(name: "PretextCLITests", dependencies: ["PretextShards", "PretextCore"]),
     ]

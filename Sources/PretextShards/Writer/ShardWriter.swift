@@ -50,11 +50,10 @@ public final class ShardWriter {
     public static let partialSuffix = ".partial"
 
     public init(path: String, header: ShardHeader, blockTargetLength: Int = ShardFormat.defaultBlockTargetLength) throws {
-        precondition(blockTargetLength > 0 && blockTargetLength <= Int(header.blockLengthLimit),
-                     "block target must be in 1...blockLengthLimit")
+        precondition(blockTargetLength > 0, "block target must be positive")
         self.path = path
         self.header = header
-        self.blockTargetLength = blockTargetLength
+        self.blockTargetLength = min(blockTargetLength, Int(header.blockLengthLimit))
         self.partialPath = path + Self.partialSuffix
         self.encoder = BlockEncoder(schema: header.schema, filter: header.filter)
         let file = try PosixFile(path: partialPath, mode: .createTruncate)

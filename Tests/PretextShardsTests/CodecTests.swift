@@ -1,0 +1,60 @@
+import Testing
+import PretextCore
+@testable import PretextShards
+
+@Suite struct CodecTests {
+    @Test(arguments: [1, 2, 4, 8])
+    func byteShuffleRoundTrips(width: Int) {
+        var rng = KeyedRandom(seed: UInt64(width), purpose: .testData, index: 0)
+        for n in [0, 1, 7, 1000] {
+            let mask: UInt64 = width == 8 ? .max : (1 << UInt64(8 * width)) - 1
+            let values = (0..<n).map { _ in rng.next() & mask }
+            for shuffle in [false, true] {
+                var bytes = [UInt8](repeating: 0, count: n * width)
+                values.withUnsafeBufferPointer { v in bytes.withUnsafeMutableBytes { ByteShuffle.encode(v, width: width, shuffle: shuffle, into: $0) } }
+                var back = [UInt64](repeating: 0, count: n)
+                bytes.withUnsafeBytes { src in back.withUnsafeMutableBufferPointer { ByteShuffle.decode(src, width: width, count: n, shuffled: shuffle, into: $0.baseAddress!) } }
+                #expect(back == values)
+                if !shuffle {
+                    // Plain layout is little endian.
+                    if n > 0 { #expect(bytes[0] == UInt8(truncatingIfNeeded: values[0])) }
+                }
+            }
+        }
+    }
+
+    @Test func lz4RoundTripsAndRejectsGarbage() throws {
+        var rng = KeyedRandom(seed: 2, purpose: .testData, index: 0)
+        let words = (0..<50).map { _ in (0..<(2 + rng.below(8))).map { _ in UInt8(0x61 + rng.below(26)) } }
+        let source = Array((0..<20_000).map { _ in words[rng.below(50)] + [0x20] }.joined())
+        var compressed = [UInt8](repeating: 0, count: LZ4Block.compressBound(source.count))
+        let n = try source.withUnsafeBytes { s in try compressed.withUnsafeMutableBytes { try LZ4Block.compress(s, into: $0) } }
+        #expect(n > 0 && n < source.count)
+        var back = [UInt8](repeating: 0, count: source.count)
+        try compressed.withUnsafeBytes { c in
+            try back.withUnsafeMutableBytes { try LZ4Block.decompress(UnsafeRawBufferPointer(rebasing: c[0..<n]), into: $0) }
+        }
+        #expect(back == source)
+        // Wrong expected size: an error, not a crash.
+        var small = [UInt8](repeating: 0, count: source.count - 1)
+        #expect(throws: LZ4Error.self) {
+            try compressed.withUnsafeBytes { c in
+                try small.withUnsafeMutableBytes { try LZ4Block.decompress(UnsafeRawBufferPointer(rebasing: c[0..<n]), into: $0) }
+            }
+        }
+        // Random garbage: an error, not a crash.
+        for i in 0..<200 {
+            let garbage = (0..<(1 + i * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var out = [UInt8](repeating: 0, count: 4096)
+            do {
+                try garbage.withUnsafeBytes { g in try out.withUnsafeMutableBytes { try LZ4Block.decompress(g, into: $0) } }
+            } catch is LZ4Error {}
+        }
+        // A destination too small for compression is reported.
+        var tiny = [UInt8](repeating: 0, count: 8)
+        let noise = (0..<1000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        #expect(throws: LZ4Error.self) {
+            try noise.withUnsafeBytes { s in try tiny.withUnsafeMutableBytes { try LZ4Block.compress(s, into: $0) } }
+        }
+    }
+}
