@@ -1,1 +1,162 @@
-print("bench")
+// pretext-bench: in-process measurements driven by the scripts in benchmarks/.
+//
+//   pretext-bench shards <tokens.u16> [--work DIR] [--repeat N]
+//
+// Reads a file of little-endian u16 token ids, cuts it into 128-token records and measures,
+// on one thread, shard write (encode + filter + LZ4 + XXH64 + write) and read (read + XXH64
+// + LZ4 + decode) throughput in MB/s of uncompressed token bytes, for each filter, plus raw
+// LZ4 on the same bytes in 64 KiB blocks. Prints `key=value` lines for the script to parse.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLZ4
+import PretextCore
+import PretextShards
+
+func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+func fail(_ message: String) -> Never {
+    let line = Array("pretext-bench: \(message)\n".utf8)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    exit(2)
+}
+
+func option(_ name: String, _ args: [String]) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+
+nonisolated(unsafe) var digestSink: UInt64 = 0
+
+func benchShards(_ args: [String]) throws {
+    guard args.count >= 1 else { fail("usage: pretext-bench shards <tokens.u16> [--work DIR] [--repeat N]") }
+    let path = args[0]
+    let work = option("--work", args) ?? (PosixFile.isDirectory("/dev/shm") ? "/dev/shm/pretext-bench-\(getpid())" : "/tmp/pretext-bench-\(getpid())")
+    let repeats = Int(option("--repeat", args) ?? "3") ?? 3
+    let blockTarget = (Int(option("--block-kib", args) ?? "") ?? ShardFormat.defaultBlockTargetLength >> 10) << 10
+    let file = try PosixFile(path: path, mode: .readOnly)
+    let size = Int(try file.size())
+    let raw = try file.read(count: size - size % 2, at: 0)
+    let tokenCount = raw.count / 2
+    let ids: [UInt32] = raw.withUnsafeBytes { b in (0..<tokenCount).map { UInt32(UInt16(littleEndian: b.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) } }
+    var maxID: UInt32 = 0
+    for t in ids { maxID = max(maxID, t) }
+    let length = 128
+    let records: [ShardRecord] = stride(from: 0, to: tokenCount - length + 1, by: length).enumerated().map { n, start in
+        ShardRecord(tokens: Array(ids[start..<(start + length)]), inputOrdinal: 0, documentOrdinal: UInt64(n))
+    }
+    let tokenBytes = Double(records.count * length * 2)
+    print("block_kib=\(blockTarget >> 10) input=\(path) tokens=\(tokenCount) records=\(records.count) token_mb=\(tokenBytes / 1e6)")
+    try PosixFile.makeDirectories(work)
+    defer { for name in (try? PosixFile.listDirectory(work)) ?? [] { try? PosixFile.removeIfPresent(work + "/" + name) }; rmdir(work) }
+
+    // Raw LZ4 reference (no filter, no checksum, no records) on the same bytes in 64 KiB
+    // blocks, measured interleaved with Pretext's write and read so machine noise hits both.
+    let block = 64 << 10
+    var scratch = [UInt8](repeating: 0, count: LZ4Block.compressBound(block))
+    var chunks: [[UInt8]] = []
+    func rawCompress() throws -> Double {
+        chunks.removeAll(keepingCapacity: true)
+        let t0 = now()
+        try raw.withUnsafeBytes { src in
+            var at = 0
+            while at < src.count {
+                let n = min(block, src.count - at)
+                let c = try scratch.withUnsafeMutableBytes { try LZ4Block.compress(UnsafeRawBufferPointer(rebasing: src[at..<(at + n)]), into: $0) }
+                chunks.append(Array(scratch[0..<c]))
+                at += n
+            }
+        }
+        return now() - t0
+    }
+    func rawDecompress() throws -> Double {
+        var out = [UInt8](repeating: 0, count: block)
+        var total = 0
+        let t0 = now()
+        for (i, c) in chunks.enumerated() {
+            let n = min(block, raw.count - i * block)
+            try c.withUnsafeBytes { s in try out.withUnsafeMutableBytes { try LZ4Block.decompress(s, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<n])) } }
+            total += n
+        }
+        let t = now() - t0
+        guard total == raw.count else { fail("raw LZ4 round trip lost bytes") }
+        return t
+    }
+
+    for filter in ShardFilter.allCases {
+        let header = ShardHeader(schema: ShardSchema(tokenWidth: 2, hasPairs: false, hasMasks: false), filter: filter,
+                                 vocabularySize: maxID + 1, blockLengthLimit: UInt32(ShardFormat.defaultBlockLengthLimit))
+        var bestWrite = Double.infinity, bestRead = Double.infinity, bestC = Double.infinity, bestD = Double.infinity
+        var bestChecksumLZ4 = Double.infinity, bestLZ4 = Double.infinity
+        var shardBytes: UInt64 = 0
+        var payloadBytes: UInt64 = 0, compressedBytes: UInt64 = 0
+        for r in 0..<repeats {
+            bestC = min(bestC, try rawCompress())
+            let folder = "\(work)/\(filter)-\(r)"
+            let t0 = now()
+            let writer = try ShardSetWriter(folder: folder, header: header, shardTargetBytes: 1 << 40, blockTargetLength: blockTarget)
+            for record in records { try writer.append(record) }
+            let summaries = try writer.finish()
+            bestWrite = min(bestWrite, now() - t0)
+            shardBytes = summaries.reduce(0) { $0 + $1.bytes }
+
+            bestD = min(bestD, try rawDecompress())
+            let t1 = now()
+            var seen = 0
+            for s in summaries {
+                let reader = try ShardReader(path: s.path)
+                for b in 0..<reader.blockCount { seen += try reader.block(b).tokens.count }
+                if r == 0 {
+                    payloadBytes = reader.index.reduce(0) { $0 + UInt64($1.uncompressedLength) }
+                    compressedBytes = reader.index.reduce(0) { $0 + UInt64($1.compressedLength) }
+                }
+            }
+            bestRead = min(bestRead, now() - t1)
+            // Diagnostics: the same blocks with only checksum + LZ4 (no decode), and only LZ4.
+            for s in summaries {
+                let reader = try ShardReader(path: s.path)
+                let mapped = try MappedFile(path: s.path)
+                var out = [UInt8](repeating: 0, count: Int(reader.footer.maxBlockLength))
+                let t2 = now()
+                for e in reader.index {
+                    let src = mapped.slice(Int(e.offset), Int(e.compressedLength))
+                    digestSink ^= XXHash64.hash(src)
+                    try out.withUnsafeMutableBytes { try LZ4Block.decompress(src, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<Int(e.uncompressedLength)])) }
+                }
+                bestChecksumLZ4 = min(bestChecksumLZ4, now() - t2)
+                let t3 = now()
+                for e in reader.index {
+                    let src = mapped.slice(Int(e.offset), Int(e.compressedLength))
+                    try out.withUnsafeMutableBytes { try LZ4Block.decompress(src, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<Int(e.uncompressedLength)])) }
+                }
+                bestLZ4 = min(bestLZ4, now() - t3)
+            }
+            guard seen == records.count * length else { fail("read back \(seen) tokens, expected \(records.count * length)") }
+            for s in summaries { try PosixFile.removeIfPresent(s.path) }
+            rmdir(folder)
+        }
+        let name = filter == .none ? "none" : "byte_shuffle"
+        print("diagnostic filter=\(name) blocks_lz4_only_mb_s=\(tokenBytes / bestLZ4 / 1e6) blocks_checksum_lz4_mb_s=\(tokenBytes / bestChecksumLZ4 / 1e6)")
+        print("filter=\(name) write_mb_s=\(tokenBytes / bestWrite / 1e6) read_mb_s=\(tokenBytes / bestRead / 1e6) file_ratio=\(tokenBytes / Double(shardBytes)) block_ratio=\(Double(payloadBytes) / Double(compressedBytes)) raw_lz4_compress_mb_s=\(Double(raw.count) / bestC / 1e6) raw_lz4_decompress_mb_s=\(Double(raw.count) / bestD / 1e6) raw_lz4_ratio=\(Double(raw.count) / Double(chunks.reduce(0) { $0 + $1.count }))")
+    }
+    var bestH = Double.infinity
+    var digest: UInt64 = 0
+    for _ in 0..<repeats {
+        let t0 = now()
+        digest ^= raw.withUnsafeBytes { XXHash64.hash($0) }
+        bestH = min(bestH, now() - t0)
+    }
+    print("xxh64 mb_s=\(Double(raw.count) / bestH / 1e6)")
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+switch args.first {
+case "shards":
+    do { try benchShards(Array(args.dropFirst())) } catch { fail("\(error)") }
+default:
+    fail("usage: pretext-bench shards <tokens.u16> [--work DIR] [--repeat N]")
+}

@@ -40,11 +40,21 @@ public enum ShardCodec: UInt8, Sendable {
 }
 
 /// A reversible transform applied to each column before compression (header byte 18).
+///
+/// Measured on the bert-base-uncased token ids of dev-en in 64 KiB blocks (LZ4 level 1;
+/// docs/FORMAT.md, "Filters"): plain u16 ids compress 1.37×, byte-shuffled 1.19×,
+/// delta-coded 1.21× — plain wins, because LZ4's matches on u16 ids are repeated phrases,
+/// which shuffling breaks into planes with much shorter matches. For u32 ids the two zero-ish
+/// high-byte planes shuffle into long runs: 2.33× against 2.20× plain.
 public enum ShardFilter: UInt8, Sendable, CaseIterable {
     /// Columns are stored as little-endian arrays.
     case none = 0
     /// Each column of k-byte values is stored as k planes: all byte 0s, then all byte 1s,
-    /// … (Blosc's "shuffle"). Token ids < 65,536 have a high byte with few distinct values,
-    /// so LZ4 finds long matches in that plane. Measured gain: see docs/FORMAT.md.
+    /// … (Blosc's "shuffle").
     case byteShuffle = 1
+
+    /// The filter that compressed best in the measurement above for this token width.
+    public static func recommended(forTokenWidth width: Int) -> ShardFilter {
+        width == 2 ? .none : .byteShuffle
+    }
 }

@@ -23,12 +23,12 @@ public final class ShardReader {
     /// First record number of each block, plus the total at the end (`index.count + 1` entries).
     public let blockFirstRecord: [UInt64]
 
-    private let file: PosixFile
+    private let file: MappedFile
     private let lookupStride: UInt64
     private let lookup: [UInt32]
-    private var compressed: [UInt8] = []
-    private var payload: [UInt8] = []
-    private var cachedBlock: (Int, DecodedBlock)?
+    /// The last decoded block (`cachedBlockNumber` says which; -1 = none). Decoded in place.
+    private var cachedBlock = DecodedBlock()
+    private var cachedBlockNumber = -1
 
     public var recordCount: UInt64 { footer.recordCount }
     public var tokenCount: UInt64 { footer.tokenCount }
@@ -36,9 +36,9 @@ public final class ShardReader {
 
     public init(path: String) throws {
         self.path = path
-        let file = try PosixFile(path: path, mode: .readOnly)
+        let file = try MappedFile(path: path)
         self.file = file
-        let size = try file.size()
+        let size = UInt64(file.bytes.count)
         fileSize = size
         func fail(_ region: ShardFormatError.Region, _ offset: UInt64, _ problem: String) -> ShardFormatError {
             ShardFormatError(path: path, region: region, byteOffset: offset, problem: problem)
@@ -47,15 +47,15 @@ public final class ShardReader {
         guard size >= minimum else {
             throw fail(.file, 0, "file is \(size) bytes, shorter than the smallest shard (\(minimum)): truncated or not a shard")
         }
-        let prefix = try file.read(count: 16, at: 0)
+        let prefix = Array(file.slice(0, 16))
         let headerLength = try prefix.withUnsafeBytes { try ShardHeader.declaredLength(fixedPrefix: $0, path: path, fileSize: size) }
-        let headerBytes = try file.read(count: headerLength, at: 0)
-        let parsedHeader = try headerBytes.withUnsafeBytes { try ShardHeader.decode($0, path: path) }
+        let headerBytes = file.slice(0, headerLength)
+        let parsedHeader = try ShardHeader.decode(headerBytes, path: path)
         header = parsedHeader
 
         // Footer.
         let footerOffset = size - UInt64(ShardFormat.footerLength)
-        let footerBytes = try file.read(count: ShardFormat.footerLength, at: footerOffset)
+        let footerBytes = Array(file.slice(Int(footerOffset), ShardFormat.footerLength))
         guard Array(footerBytes[56..<64]) == ShardFormat.footerMagic else {
             throw fail(.footer, footerOffset, "bad footer magic: truncated or incompletely written file")
         }
@@ -77,7 +77,7 @@ public final class ShardReader {
         guard f.indexOffset == footerOffset - indexLength else {
             throw fail(.footer, footerOffset, "index offset \(f.indexOffset) does not match \(f.blockCount) entries ending at the footer (\(footerOffset - indexLength))")
         }
-        let indexBytes = try file.read(count: Int(indexLength), at: f.indexOffset)
+        let indexBytes = file.slice(Int(f.indexOffset), Int(indexLength))
         var h = XXHash64()
         h.update(indexBytes)
         h.update(footerBytes[0..<48])
@@ -93,7 +93,7 @@ public final class ShardReader {
         firsts.reserveCapacity(Int(f.blockCount) + 1)
         var expectedOffset = UInt64(headerLength)
         var records: UInt64 = 0, tokens: UInt64 = 0, maxBlock: UInt64 = 0
-        try indexBytes.withUnsafeBytes { raw in
+        try { (raw: UnsafeRawBufferPointer) in
             var ic = ByteCursor(raw)
             for b in 0..<Int(f.blockCount) {
                 let at = f.indexOffset + UInt64(b * ShardFormat.indexEntryLength)
@@ -118,7 +118,7 @@ public final class ShardReader {
                 entries.append(e)
                 firsts.append(records)
             }
-        }
+        }(indexBytes)
         guard expectedOffset == f.indexOffset else {
             throw fail(.index, f.indexOffset, "blocks end at \(expectedOffset) but the index starts at \(f.indexOffset)")
         }
@@ -152,49 +152,44 @@ public final class ShardReader {
         return b
     }
 
-    /// Reads, verifies and decodes block `b`.
+    /// Reads, verifies and decodes block `b`. Decoding reuses the previous block's storage
+    /// when the caller kept no copy of it, so a sequential scan allocates nothing per block.
     public func block(_ b: Int) throws -> DecodedBlock {
-        if let (cached, decoded) = cachedBlock, cached == b { return decoded }
         precondition(b >= 0 && b < index.count, "block \(b) out of range 0..<\(index.count)")
-        let e = index[b]
-        let decoded = try decodeBlock(b, e)
-        cachedBlock = (b, decoded)
-        return decoded
+        if b != cachedBlockNumber {
+            cachedBlockNumber = -1
+            try decodeBlock(b, index[b], into: &cachedBlock)
+            cachedBlockNumber = b
+        }
+        return cachedBlock
     }
 
-    private func decodeBlock(_ b: Int, _ e: BlockIndexEntry) throws -> DecodedBlock {
+    private func decodeBlock(_ b: Int, _ e: BlockIndexEntry, into block: inout DecodedBlock) throws {
         func fail(_ problem: String) -> ShardFormatError {
             ShardFormatError(path: path, region: .block(b), byteOffset: e.offset, problem: problem)
         }
         let clen = Int(e.compressedLength), ulen = Int(e.uncompressedLength)
-        if compressed.count < clen { compressed = [UInt8](repeating: 0, count: clen) }
-        if payload.count != ulen { payload = [UInt8](repeating: 0, count: ulen) }
-        do {
-            try compressed.withUnsafeMutableBytes { dst in
-                try file.readExactly(into: UnsafeMutableRawBufferPointer(rebasing: dst[0..<clen]), at: e.offset)
-            }
-        } catch let short as PosixFile.ShortRead {
-            throw fail("file ends inside the block: \(short)")
+        // In bounds: the index was checked against the file size at open.
+        let src = file.slice(Int(e.offset), clen)
+        let sum = XXHash64.hash(src)
+        guard sum == e.checksum else {
+            throw fail("checksum mismatch (stored \(hex(e.checksum)), computed \(hex(sum)))")
         }
-        return try compressed.withUnsafeBytes { craw in
-            let src = UnsafeRawBufferPointer(rebasing: craw[0..<clen])
-            let sum = XXHash64.hash(src)
-            guard sum == e.checksum else {
-                throw fail("checksum mismatch (stored \(hex(e.checksum)), computed \(hex(sum)))")
-            }
-            do {
-                try payload.withUnsafeMutableBytes { try LZ4Block.decompress(src, into: $0) }
-            } catch let error as LZ4Error {
-                throw fail("LZ4 data is corrupt: \(error)")
-            }
-            return try payload.withUnsafeBytes { p in
-                do {
-                    return try DecodedBlock.decode(p, count: Int(e.recordCount), expectedTokens: Int(e.tokenCount),
-                                                   schema: header.schema, filter: header.filter, vocabularySize: header.vocabularySize)
-                } catch let problem as DecodedBlock.Problem {
-                    throw fail(problem.message)
-                }
-            }
+        // Release the previous token view so the payload buffer is uniquely referenced and is
+        // overwritten in place. It only grows (sizes were bounded against the file at open).
+        block.tokens = TokenColumn(payload: [], start: 0, count: 0, width: 2, shuffled: false)
+        if block.payload.count < ulen { block.payload = [UInt8](repeating: 0, count: ulen) }
+        do {
+            try block.payload.withUnsafeMutableBytes { try LZ4Block.decompress(src, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<ulen])) }
+        } catch let error as LZ4Error {
+            throw fail("LZ4 data is corrupt: \(error)")
+        }
+        do {
+            try DecodedBlock.decode(payloadLength: ulen, count: Int(e.recordCount), expectedTokens: Int(e.tokenCount),
+                                    schema: header.schema, filter: header.filter, vocabularySize: header.vocabularySize,
+                                    into: &block)
+        } catch let problem as DecodedBlock.Problem {
+            throw fail(problem.message)
         }
     }
 
@@ -215,6 +210,7 @@ public final class ShardReader {
 
     /// Reads and decodes every block (checksum, LZ4, payload structure); throws the first problem.
     public func verifyBlocks() throws {
-        for b in 0..<index.count { _ = try decodeBlock(b, index[b]) }
+        var scratch = DecodedBlock()
+        for b in 0..<index.count { try decodeBlock(b, index[b], into: &scratch) }
     }
 }

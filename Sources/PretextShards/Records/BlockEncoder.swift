@@ -65,13 +65,15 @@ struct BlockEncoder {
         documentOrdinals.removeAll(keepingCapacity: true)
     }
 
-    /// Serializes the pending records into `payload` (resized to `encodedLength`).
-    func serialize(into payload: inout [UInt8]) {
+    /// Serializes the pending records into the first `encodedLength` bytes of `payload`
+    /// (grown if needed, never shrunk) and returns that length.
+    func serialize(into payload: inout [UInt8]) -> Int {
         let total = encodedLength
-        if payload.count != total { payload = [UInt8](repeating: 0, count: total) }
+        if payload.count < total { payload = [UInt8](repeating: 0, count: max(total, payload.count * 2)) }
         let shuffle = filter == .byteShuffle
         let w = schema.tokenWidth
-        payload.withUnsafeMutableBytes { out in
+        payload.withUnsafeMutableBytes { whole in
+            let out = UnsafeMutableRawBufferPointer(rebasing: whole[0..<total])
             var at = 0
             func put(_ values: [UInt64], width k: Int) {
                 values.withUnsafeBufferPointer { v in
@@ -101,5 +103,6 @@ struct BlockEncoder {
             put(documentOrdinals, width: 8)
             precondition(at == total, "block payload size mismatch")
         }
+        return total
     }
 }

@@ -34,9 +34,10 @@ public final class ShardWriter {
 
     private let partialPath: String
     private var file: PosixFile?
-    private var encoder: BlockEncoder
-    private var payload: [UInt8] = []
-    private var compressed: [UInt8] = []
+    // Single-threaded by contract: skip Swift's dynamic exclusivity checks on the hot buffers.
+    @exclusivity(unchecked) private var encoder: BlockEncoder
+    @exclusivity(unchecked) private var payload: [UInt8] = []
+    @exclusivity(unchecked) private var compressed: [UInt8] = []
     private var index: [BlockIndexEntry] = []
     private var fileHash = XXHash64()
     private let headerLength: UInt64
@@ -68,14 +69,14 @@ public final class ShardWriter {
         if file != nil { try? abandon() }
     }
 
-    private func write(_ bytes: [UInt8]) throws {
+    private func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard let file else { preconditionFailure("ShardWriter used after finish() or abandon()") }
-        try bytes.withUnsafeBytes { raw in
-            try file.writeAll(raw)
-            fileHash.update(raw)
-        }
+        try file.writeAll(bytes)
+        fileHash.update(bytes)
         bytesWritten += UInt64(bytes.count)
     }
+
+    private func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
 
     /// Appends one record; throws `InvalidRecordError` if it does not fit the schema.
     public func append(_ record: ShardRecord) throws {
@@ -124,19 +125,22 @@ public final class ShardWriter {
 
     private func flushBlock() throws {
         guard encoder.recordCount > 0 else { return }
-        encoder.serialize(into: &payload)
-        let bound = LZ4Block.compressBound(payload.count)
+        let length = encoder.serialize(into: &payload)
+        let bound = LZ4Block.compressBound(length)
         if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
-        let n = try payload.withUnsafeBytes { src in
-            try compressed.withUnsafeMutableBytes { dst in try LZ4Block.compress(src, into: dst) }
+        try payload.withUnsafeBytes { whole in
+            let source = UnsafeRawBufferPointer(rebasing: whole[0..<length])
+            try compressed.withUnsafeMutableBytes { dst in
+                let n = try LZ4Block.compress(source, into: dst)
+                let block = UnsafeRawBufferPointer(rebasing: dst[0..<n])
+                index.append(BlockIndexEntry(
+                    offset: bytesWritten, compressedLength: UInt32(n), uncompressedLength: UInt32(length),
+                    recordCount: UInt32(encoder.recordCount), tokenCount: UInt32(encoder.tokens.count),
+                    checksum: XXHash64.hash(block)))
+                try write(block)
+            }
         }
-        let block = Array(compressed[0..<n])
-        index.append(BlockIndexEntry(
-            offset: bytesWritten, compressedLength: UInt32(n), uncompressedLength: UInt32(payload.count),
-            recordCount: UInt32(encoder.recordCount), tokenCount: UInt32(encoder.tokens.count),
-            checksum: XXHash64.hash(block)))
-        maxBlockLength = max(maxBlockLength, UInt64(payload.count))
-        try write(block)
+        maxBlockLength = max(maxBlockLength, UInt64(length))
         encoder.removeAll()
     }
 

@@ -68,7 +68,7 @@ struct Pack: ParsableCommand {
 
     private func pack(catalog: Catalog, run: Int64) throws {
         let header = ShardHeader(
-            schema: ShardSchema(tokenWidth: 2, hasPairs: false, hasMasks: false), filter: .byteShuffle,
+            schema: ShardSchema(tokenWidth: 2, hasPairs: false, hasMasks: false), filter: .recommended(forTokenWidth: 2),
             vocabularySize: UInt32(UTF8ByteTokenizer.vocabularySize),
             blockLengthLimit: UInt32(ShardFormat.defaultBlockLengthLimit),
             metadata: #"{"task":"causal","tokenizer":"utf8-bytes","block_length":\#(blockLength),"eod_id":\#(UTF8ByteTokenizer.endOfDocument)}"#)
