@@ -52,14 +52,15 @@ let package = Package(
             dependencies: ["PretextCore", "PretextShards", "CLZ4"]
         ),
 
-        .testTarget(name: "PretextCoreTests", dependencies: ["PretextCore"]),
-        .testTarget(name: "PretextTextTests", dependencies: ["PretextText", "PretextCore"]),
+        .target(name: "PretextTestSupport", path: "Tests/PretextTestSupport"),
+        .testTarget(name: "PretextCoreTests", dependencies: ["PretextCore", "PretextTestSupport"]),
+        .testTarget(name: "PretextTextTests", dependencies: ["PretextText", "PretextCore", "PretextTestSupport"]),
         .testTarget(name: "PretextLabelingTests", dependencies: ["PretextLabeling", "PretextCore"]),
         .testTarget(
             name: "PretextShardsTests",
-            dependencies: ["PretextShards", "PretextCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["PretextShards", "PretextCore", "PretextTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "PretextTrainerTests", dependencies: ["PretextTrainer", "PretextCore"]),
-        .testTarget(name: "PretextCLITests", dependencies: ["PretextShards", "PretextCore"]),
+        .testTarget(name: "PretextCLITests", dependencies: ["PretextShards", "PretextCore", "PretextTestSupport"]),
     ]
 )

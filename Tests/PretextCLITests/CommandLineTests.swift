@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PretextTestSupport
 import PretextShards
 
 /// Runs the real `pretext` executable built beside the tests.
@@ -31,8 +32,9 @@ struct CLI {
         var description: String { "\(path) is not built; run `swift build --build-tests` (make test does) first" }
     }
 
+    /// A path for an output folder that does not exist yet.
     static func temporaryFolder() -> String {
-        NSTemporaryDirectory() + "pretext-cli-tests-\(UUID().uuidString)"
+        (try! TemporaryFolder.shared.folder(named: "cli")) + "/out"
     }
 }
 

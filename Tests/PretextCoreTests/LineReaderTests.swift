@@ -1,4 +1,5 @@
 import Testing
+import PretextTestSupport
 @testable import PretextCore
 
 @Suite struct LineReaderTests {

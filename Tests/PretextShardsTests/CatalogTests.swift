@@ -1,5 +1,6 @@
 import GRDB
 import Testing
+import PretextTestSupport
 import PretextCore
 @testable import PretextShards
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PretextTestSupport
 import PretextCore
 @testable import PretextShards
 

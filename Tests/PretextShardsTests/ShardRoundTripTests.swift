@@ -1,4 +1,5 @@
 import Testing
+import PretextTestSupport
 import PretextCore
 @testable import PretextShards
 

@@ -1,12 +1,10 @@
-import Foundation
 import Testing
+import PretextTestSupport
 @testable import PretextText
 
 @Suite struct BertTextFormatReaderTests {
     func documents(_ text: String, maxDocumentBytes: Int = 1 << 20) throws -> (docs: [Document], counts: BertTextFormatReader.Counts) {
-        let path = NSTemporaryDirectory() + "pretext-bert-format-\(UUID().uuidString).txt"
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = try TemporaryFolder.shared.file(named: "bert-format.txt", text: text)
         let reader = try BertTextFormatReader(path: path, inputOrdinal: 3, maxDocumentBytes: maxDocumentBytes)
         var docs: [Document] = []
         try reader.forEachDocument { docs.append($0) }
@@ -48,8 +46,7 @@ import Testing
         #expect(v.token(0x20) == "<0x20>")
         #expect(v.token(UTF8ByteTokenizer.endOfDocument) == "[EOD]")
         #expect(v.token(9999) == "<id 9999>")
-        let path = NSTemporaryDirectory() + "pretext-vocab-\(UUID().uuidString).txt"
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = try TemporaryFolder.shared.folder(named: "vocab") + "/vocab.txt"
         try v.write(to: path)
         #expect(try Vocabulary(vocabFile: path).tokens == v.tokens)
     }
