@@ -24,13 +24,23 @@ let package = Package(
             providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
+        ),
+        .systemLibrary(
             name: "CBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
 
         .target(name: "PretextCore"),
-        .target(name: "PretextText", dependencies: ["PretextCore"]),
+        .target(name: "PretextText", dependencies: ["PretextCore", "CZlib", "CZstd"]),
         .target(name: "PretextLabeling", dependencies: ["PretextCore"]),
         .target(
             name: "PretextShards",
