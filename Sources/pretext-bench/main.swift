@@ -12,6 +12,7 @@ import Glibc
 import CLZ4
 import PretextCore
 import PretextShards
+import PretextText
 
 func now() -> Double {
     var t = timespec()
@@ -153,8 +154,46 @@ func benchShards(_ args: [String]) throws {
     print("xxh64 mb_s=\(Double(raw.count) / bestH / 1e6)")
 }
 
+/// `pretext-bench tokenize <tokenizer> <corpus> [--threads N] [--repeat N]`: encoding speed
+/// of non-empty lines held in memory (no I/O, no output formatting), like HF's encode_batch.
+func benchTokenize(_ args: [String]) throws {
+    guard args.count >= 2 else { fail("usage: pretext-bench tokenize <tokenizer> <corpus> [--threads N] [--repeat N]") }
+    let threads = Int(option("--threads", args) ?? "1") ?? 1
+    let repeats = Int(option("--repeat", args) ?? "3") ?? 3
+    let file = try TokenizerFile.load(args[0])
+    var lines: [[UInt8]] = []
+    var bytes = 0
+    try LineReader(path: args[1], maxLineLength: 1 << 24).forEachLine { line, _ in
+        if !line.isEmpty { lines.append(Array(line)); bytes += line.count }
+    }
+    // Contiguous chunks of lines, one per thread; each thread keeps its own scratch.
+    let chunks = (0..<threads).map { t in Array(lines[(lines.count * t / threads)..<(lines.count * (t + 1) / threads)]) }
+    let tokenizer = file.tokenizer
+    var best = Double.infinity
+    var tokens = 0
+    for _ in 0..<repeats {
+        let t0 = now()
+        let counts = OrderedParallelMap.map(chunks, threads: threads) { chunk -> Int in
+            var ids: [UInt32] = []
+            var scratch = TokenizerScratch()
+            var n = 0
+            for line in chunk {
+                ids.removeAll(keepingCapacity: true)
+                line.withUnsafeBufferPointer { tokenizer.encode($0, into: &ids, scratch: &scratch) }
+                n += ids.count
+            }
+            return n
+        }
+        best = min(best, now() - t0)
+        tokens = counts.reduce(0, +)
+    }
+    print("pretext threads=\(threads) bytes=\(bytes) seconds=\(best) mb_s=\(Double(bytes) / best / 1e6) tokens_s=\(Double(tokens) / best) tokens=\(tokens)")
+}
+
 let args = Array(CommandLine.arguments.dropFirst())
 switch args.first {
+case "tokenize":
+    do { try benchTokenize(Array(args.dropFirst())) } catch { fail("\(error)") }
 case "shards":
     do { try benchShards(Array(args.dropFirst())) } catch { fail("\(error)") }
 default:

@@ -44,7 +44,19 @@ public final class PosixFile: @unchecked Sendable {
         descriptor = try Self.check("open", path) { open(path, flags, 0o644) }
     }
 
-    deinit { if descriptor >= 0 { _ = Glibc.close(descriptor) } }
+    /// Wraps an inherited descriptor (not closed on deinit unless `owned`).
+    private init(path: String, descriptor: Int32, owned: Bool) {
+        self.path = path
+        self.descriptor = descriptor
+        self.owned = owned
+    }
+
+    private var owned = true
+
+    /// Standard output (fd 1), never closed.
+    public static let standardOutput = PosixFile(path: "<stdout>", descriptor: 1, owned: false)
+
+    deinit { if descriptor >= 0 && owned { _ = Glibc.close(descriptor) } }
 
     /// Runs a POSIX call, retrying on EINTR, throwing on -1.
     @discardableResult

@@ -1,0 +1,117 @@
+/// HF tokenizers' `BertNormalizer`, on UTF-8 bytes: clean text, CJK spacing, accent
+/// stripping (NFD, then nonspacing marks removed), lowercasing — in that order, each on or off.
+///
+/// Every step maps one scalar to zero or more scalars, so the composition is a per-scalar
+/// table. It is built once per option set: an ASCII table (the fast path: one load and
+/// usually one store per byte), a dense table for the BMP, and on-the-fly composition for
+/// the rare scalars above it. The character classes come from HF itself
+/// (`UnicodeTables`), so Pretext agrees with it even where Unicode versions differ.
+/// Known difference: NFD's canonical reordering of consecutive combining marks that are
+/// not nonspacing marks (Mc/Me after Mn removal) is not applied.
+public struct BertNormalizer: Sendable {
+    public struct Options: Sendable, Equatable, Hashable {
+        public var cleanText: Bool
+        public var handleChineseCharacters: Bool
+        /// nil = follow `lowercase` (HF's default).
+        public var stripAccents: Bool?
+        public var lowercase: Bool
+
+        public init(cleanText: Bool = true, handleChineseCharacters: Bool = true, stripAccents: Bool? = nil, lowercase: Bool = true) {
+            self.cleanText = cleanText
+            self.handleChineseCharacters = handleChineseCharacters
+            self.stripAccents = stripAccents
+            self.lowercase = lowercase
+        }
+
+        var stripsAccents: Bool { stripAccents ?? lowercase }
+    }
+
+    public let options: Options
+
+    /// Per-scalar action for U+0000…U+FFFF: `keep` (copy the bytes), `remove`, or
+    /// `(offset << 5) | length` of the replacement's UTF-8 bytes in `pool`.
+    private let bmp: [UInt32]
+    private let pool: [UInt8]
+    static let keep: UInt32 = 0
+    static let remove: UInt32 = 0xFFFF_FFFF
+
+    public init(options: Options = Options()) {
+        self.options = options
+        var table = [UInt32](repeating: Self.keep, count: 0x10000)
+        var pool: [UInt8] = []
+        var scratch: [UInt8] = []
+        for c in UInt32(0)..<0x10000 where !(0xD800...0xDFFF).contains(c) {
+            let mapped = Self.map(c, options)
+            if mapped.count == 1 && mapped[0] == c { continue }
+            if mapped.isEmpty { table[Int(c)] = Self.remove; continue }
+            scratch.removeAll(keepingCapacity: true)
+            for s in mapped { UTF8Scalars.append(s, to: &scratch) }
+            precondition(scratch.count < 32, "normalized form of U+\(String(c, radix: 16)) too long")
+            table[Int(c)] = (UInt32(pool.count) << 5) | UInt32(scratch.count)
+            pool.append(contentsOf: scratch)
+        }
+        bmp = table
+        self.pool = pool
+    }
+
+    /// The scalars `c` becomes under `options` (composition of the four steps).
+    static func map(_ c: UInt32, _ options: Options) -> [UInt32] {
+        var seq: [UInt32] = [c]
+        if options.cleanText {
+            if UnicodeTables.cleanRemoved.contains(c) { return [] }
+            if UnicodeTables.cleanToSpace.contains(c) { seq = [0x20] }
+        }
+        if options.handleChineseCharacters && UnicodeTables.isChineseCharacter(c) { seq = [0x20, c, 0x20] }
+        if options.stripsAccents {
+            seq = seq.flatMap { s -> [UInt32] in
+                if let hangul = Self.decomposeHangul(s) { return hangul }
+                return UnicodeTables.stripAccents[s] ?? [s]
+            }
+        }
+        if options.lowercase { seq = seq.flatMap { UnicodeTables.lowercase[$0] ?? [$0] } }
+        return seq
+    }
+
+    /// Canonical decomposition of a precomposed Hangul syllable into conjoining jamo
+    /// (Unicode §3.12), or nil for other scalars.
+    static func decomposeHangul(_ s: UInt32) -> [UInt32]? {
+        guard (0xAC00...0xD7A3).contains(s) else { return nil }
+        let index = s - 0xAC00
+        let l = 0x1100 + index / 588, v = 0x1161 + (index % 588) / 28, t = index % 28
+        return t == 0 ? [l, v] : [l, v, 0x11A7 + t]
+    }
+
+    /// Appends the normalized form of UTF-8 `input` to `out`.
+    public func normalize(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        guard let base = input.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let n = input.count
+        out.reserveCapacity(out.count + n + n / 4)
+        bmp.withUnsafeBufferPointer { table in
+            pool.withUnsafeBufferPointer { pool in
+                var i = 0
+                while i < n {
+                    let (c, length) = UTF8Scalars.decode(base, i, n)
+                    let action: UInt32
+                    if c < 0x10000 {
+                        action = table[Int(c)]
+                    } else {
+                        let mapped = Self.map(c, options)
+                        if !(mapped.count == 1 && mapped[0] == c) {
+                            for s in mapped { UTF8Scalars.append(s, to: &out) }
+                            i += length
+                            continue
+                        }
+                        action = Self.keep
+                    }
+                    if action == Self.keep {
+                        if length == 1 { out.append(base[i]) } else { out.append(contentsOf: UnsafeBufferPointer(start: base + i, count: length)) }
+                    } else if action != Self.remove {
+                        let offset = Int(action >> 5), count = Int(action & 31)
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: pool[offset..<(offset + count)]))
+                    }
+                    i += length
+                }
+            }
+        }
+    }
+}

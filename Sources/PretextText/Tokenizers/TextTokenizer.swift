@@ -1,0 +1,33 @@
+/// Turns one piece of UTF-8 text into token ids, without special tokens.
+///
+/// Implementations are immutable and shared by threads; per-call working memory (and any
+/// cache) is the caller's `TokenizerScratch`, one per thread, reused across calls so the hot
+/// loop does not allocate.
+public protocol TextTokenizer: Sendable {
+    /// Number of ids (largest id + 1), added tokens included.
+    var vocabularySize: Int { get }
+    /// The string of `id` (for display), or nil outside the vocabulary.
+    func token(_ id: UInt32) -> String?
+    /// The id of a whole token string (vocabulary or added token).
+    func id(of token: String) -> UInt32?
+    /// Appends the ids of `text` to `ids`.
+    func encode(_ text: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32], scratch: inout TokenizerScratch)
+}
+
+extension TextTokenizer {
+    /// Convenience for tests and tools: the ids of a string.
+    public func encode(_ text: String) -> [UInt32] {
+        var ids: [UInt32] = [], scratch = TokenizerScratch()
+        var copy = text
+        copy.withUTF8 { encode($0, into: &ids, scratch: &scratch) }
+        return ids
+    }
+}
+
+/// Per-thread working memory of a tokenizer: a byte buffer for normalized text and a word
+/// cache (byte-level BPE), bounded in size.
+public struct TokenizerScratch {
+    public var bytes: [UInt8] = []
+    var wordCache = WordCache()
+    public init() {}
+}

@@ -1,0 +1,71 @@
+/// The WordPiece model (BERT): greedy longest-match-first over each pre-tokenized word,
+/// continuation pieces carrying a prefix (`##`), a word of more than
+/// `maxInputCharactersPerWord` scalars or with an unmatched remainder becoming `[UNK]`.
+///
+/// Semantics are HF tokenizers' `WordPiece` (and Google's `WordpieceTokenizer`, whose
+/// default limit is 200 scalars instead of 100). The vocabulary lives in two `ByteTrie`s —
+/// word-initial pieces and continuation pieces with the prefix removed — so each piece is
+/// found in one walk instead of one hash lookup per candidate length.
+public struct WordPieceModel: Sendable {
+    public let vocabulary: [String]
+    public let unknownID: UInt32
+    public let continuingSubwordPrefix: String
+    public let maxInputCharactersPerWord: Int
+    private let initial: ByteTrie
+    private let continuation: ByteTrie
+
+    public struct UnknownTokenMissing: Error, CustomStringConvertible {
+        public let token: String
+        public var description: String { "the unknown token \(token) is not in the vocabulary" }
+    }
+
+    /// - Parameter vocabulary: token strings by id.
+    public init(vocabulary: [String], unknownToken: String = "[UNK]", continuingSubwordPrefix: String = "##",
+                maxInputCharactersPerWord: Int = 100) throws {
+        self.vocabulary = vocabulary
+        self.continuingSubwordPrefix = continuingSubwordPrefix
+        self.maxInputCharactersPerWord = maxInputCharactersPerWord
+        let prefix = Array(continuingSubwordPrefix.utf8)
+        var initialEntries: [([UInt8], Int32)] = []
+        var continuationEntries: [([UInt8], Int32)] = []
+        for (id, token) in vocabulary.enumerated() {
+            let bytes = Array(token.utf8)
+            // A duplicated token keeps its last id, as in HF (its vocabulary is a map built in order).
+            initialEntries.append((bytes, Int32(id)))
+            if bytes.count > prefix.count && bytes.starts(with: prefix) {
+                continuationEntries.append((Array(bytes[prefix.count...]), Int32(id)))
+            }
+        }
+        initial = ByteTrie(initialEntries)
+        // With an empty prefix every token can continue a word.
+        continuation = prefix.isEmpty ? initial : ByteTrie(continuationEntries)
+        guard let unk = initial.id(of: Array(unknownToken.utf8)) else { throw UnknownTokenMissing(token: unknownToken) }
+        unknownID = UInt32(unk)
+    }
+
+    /// The id of a whole token string (for special tokens and tests).
+    public func id(of token: String) -> UInt32? { initial.id(of: Array(token.utf8)).map(UInt32.init) }
+
+    /// Appends the ids of one word (UTF-8 bytes `word[range]`) to `ids`.
+    @inline(__always)
+    public func encodeWord(_ p: UnsafePointer<UInt8>, _ range: Range<Int>, into ids: inout [UInt32]) {
+        // Scalar count = bytes that are not UTF-8 continuation bytes.
+        if range.count > maxInputCharactersPerWord {
+            var scalars = 0
+            for i in range where p[i] & 0xC0 != 0x80 { scalars += 1 }
+            if scalars > maxInputCharactersPerWord { ids.append(unknownID); return }
+        }
+        let mark = ids.count
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let trie = start == range.lowerBound ? initial : continuation
+            guard let (id, end) = trie.longestMatch(p, from: start, to: range.upperBound) else {
+                ids.removeSubrange(mark...)
+                ids.append(unknownID)
+                return
+            }
+            ids.append(UInt32(id))
+            start = end
+        }
+    }
+}
