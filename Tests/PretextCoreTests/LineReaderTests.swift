@@ -64,3 +64,58 @@ import PretextTestSupport
         }
     }
 }
+
+/// A source that hands out at most `step` bytes per read.
+final class SteppedSource: ByteSource {
+    let path = "stepped"
+    let bytes: [UInt8]
+    let step: Int
+    var position = 0
+    init(_ bytes: [UInt8], step: Int) { self.bytes = bytes; self.step = step }
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = min(step, buffer.count, bytes.count - position)
+        for k in 0..<n { buffer[k] = bytes[position + k] }
+        position += n
+        return n
+    }
+}
+
+@Suite struct LineReaderPieceTests {
+    func pieces(_ text: String, maxLine: Int, policy: LineReader.OverlongPolicy, step: Int = 3)
+        -> [(String, LineReader.Piece)]
+    {
+        let reader = LineReader(source: SteppedSource(Array(text.utf8), step: step), maxLineLength: maxLine, overlong: policy, chunkLength: 4)
+        var out: [(String, LineReader.Piece)] = []
+        try! reader.forEachPiece { line, piece in out.append((String(decoding: line, as: UTF8.self), piece)) }
+        return out
+    }
+
+    @Test func piecesCarryPhysicalLineNumbers() {
+        let split = pieces("a\n0123456789\r\n\nb", maxLine: 4, policy: .split)
+        #expect(split.map(\.0) == ["a", "0123", "4567", "89", "", "b"])
+        #expect(split.map(\.1.lineNumber) == [1, 2, 2, 2, 3, 4])
+        #expect(split.map(\.1.isContinuation) == [false, false, true, true, false, false])
+        #expect(split.map(\.1.isOverlong) == [false, true, true, true, false, false])
+        #expect(split.allSatisfy { !$0.1.isSkipped })
+
+        let skip = pieces("a\n0123456789\nb\n01234", maxLine: 4, policy: .skip)
+        #expect(skip.map(\.0) == ["a", "", "b", ""])
+        #expect(skip.map(\.1.lineNumber) == [1, 2, 3, 4])
+        #expect(skip.map(\.1.isSkipped) == [false, true, false, true])
+    }
+
+    @Test func anyByteSourceGivesTheSameLinesAsAFile() throws {
+        var rng = KeyedRandom(seed: 4, purpose: .testData, index: 0)
+        var bytes: [UInt8] = []
+        for _ in 0..<3000 { bytes.append(rng.below(6) == 0 ? 0x0A : UInt8(0x61 + rng.below(26))) }
+        let path = try TemporaryFolder.shared.file(named: "source.txt", contents: bytes)
+        var fromFile: [[UInt8]] = [], fromSource: [[UInt8]] = []
+        try LineReader(path: path, maxLineLength: 16, chunkLength: 5).forEachLine { line, _ in fromFile.append(Array(line)) }
+        for step in [1, 2, 5, 100] {
+            fromSource.removeAll()
+            try LineReader(source: SteppedSource(bytes, step: step), maxLineLength: 16, chunkLength: 5)
+                .forEachLine { line, _ in fromSource.append(Array(line)) }
+            #expect(fromSource == fromFile, "step \(step)")
+        }
+    }
+}

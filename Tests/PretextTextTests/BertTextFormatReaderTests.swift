@@ -3,38 +3,51 @@ import PretextTestSupport
 @testable import PretextText
 
 @Suite struct BertTextFormatReaderTests {
-    func documents(_ text: String, maxDocumentBytes: Int = 1 << 20) throws -> (docs: [Document], counts: BertTextFormatReader.Counts) {
+    func documents(_ text: String, maxDocumentBytes: Int = 1 << 20) throws -> (docs: [Document], report: ReaderReport) {
         let path = try TemporaryFolder.shared.file(named: "bert-format.txt", text: text)
-        let reader = try BertTextFormatReader(path: path, inputOrdinal: 3, maxDocumentBytes: maxDocumentBytes)
-        var docs: [Document] = []
-        try reader.forEachDocument { docs.append($0) }
-        return (docs, reader.counts)
+        let reader = try BertTextFormatReader(path: path, inputOrdinal: 3, options: ReaderOptions(maxDocumentBytes: maxDocumentBytes))
+        return try ReaderTesting.readAll(reader)
     }
 
-    func text(_ d: Document) -> [String] { d.sentences.map { String(decoding: $0, as: UTF8.self) } }
+    func text(_ d: Document) -> [String] { ReaderTesting.texts(d) }
 
     @Test func blankLinesSeparateDocuments() throws {
         let r = try documents("One.\nTwo.\n\nThree.\r\n  \nFour.  \n\tFive.\n")
         #expect(r.docs.map(text) == [["One.", "Two."], ["Three."], ["Four.", "Five."]])
         #expect(r.docs.map(\.documentOrdinal) == [0, 1, 2])
-        #expect(r.docs.allSatisfy { $0.inputOrdinal == 3 })
-        #expect(r.counts.documents == 3 && r.counts.sentences == 5)
+        #expect(r.docs.allSatisfy { $0.inputOrdinal == 3 && $0.segmentsAreSentences && $0.externalID == nil })
+        #expect(r.report.documents == 3 && r.report.segments == 5)
+        #expect(r.report.crlfLines == 1)
+        #expect(r.report.problems.isEmpty)
     }
 
     @Test func runsOfBlankLinesMakeNoEmptyDocuments() throws {
         let r = try documents("\n\n\nA.\n\n\n\nB.\n\n")
         #expect(r.docs.map(text) == [["A."], ["B."]])
-        #expect(r.counts.emptyDocuments > 0)
+        #expect(r.report.emptyDocuments > 0)
     }
 
     @Test func oversizedDocumentsAreCutAndCounted() throws {
         let r = try documents("aaaa\nbbbb\ncccc\ndddd\n", maxDocumentBytes: 9)
         #expect(r.docs.map(text) == [["aaaa", "bbbb"], ["cccc", "dddd"]])
-        #expect(r.counts.splitDocuments == 1)
+        #expect(r.docs.map(\.documentOrdinal) == [0, 1])
+        #expect(r.report.splitDocuments == 1)
+        #expect(r.report.problems.count == 1)
+        #expect(r.report.problems.first?.hasSuffix(":3: document longer than 9 bytes cut here") == true)
     }
 
     @Test func emptyInputHasNoDocuments() throws {
         #expect(try documents("").docs.isEmpty)
+        #expect(try documents("\n \n\t\n").docs.isEmpty)
+    }
+
+    @Test func emptyTailOfASplitLineDoesNotEndTheDocument() throws {
+        // "abcdefgh " is 9 bytes > cap 8: pieces "abcdefgh" and " " (blank, but a continuation).
+        let path = try TemporaryFolder.shared.file(named: "tail.txt", text: "abcdefgh \nnext\n\nother\n")
+        let reader = try BertTextFormatReader(path: path, inputOrdinal: 0, options: ReaderOptions(maxLineBytes: 8))
+        let r = try ReaderTesting.readAll(reader)
+        #expect(r.docs.map(text) == [["abcdefgh", "next"], ["other"]])
+        #expect(r.report.overlongLines == 1)
     }
 }
 

@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Streams the lines of a file (or standard input) with bounded memory.
+/// Streams the lines of a `ByteSource` (a file, standard input, a decompressor) with bounded
+/// memory.
 ///
 /// Lines are handed out as views into an internal buffer, without the `\n` and without a
 /// trailing `\r`; a view is valid only during the callback. Memory is one buffer of
@@ -22,7 +23,9 @@ public final class LineReader {
 
     /// What the reader saw, for the run's report.
     public struct Counts: Sendable, Equatable {
+        /// Pieces handed out (a split over-long line counts once per piece; skipped lines not at all).
         public var lines: UInt64 = 0
+        /// Bytes read from the source (after decompression).
         public var bytes: UInt64 = 0
         /// Lines that ended in `\r\n` (the `\r` is removed).
         public var crlfLines: UInt64 = 0
@@ -31,46 +34,73 @@ public final class LineReader {
         public init() {}
     }
 
+    /// Where a piece handed to `forEachPiece` sits in the input.
+    public struct Piece: Sendable, Equatable {
+        /// 1-based number of the physical line (count of `\n` before it, plus one); all pieces
+        /// of a split line share it.
+        public var lineNumber: UInt64
+        /// True for the second and later pieces of a split over-long line.
+        public var isContinuation: Bool
+        /// True for every piece of an over-long line (split or skipped).
+        public var isOverlong: Bool
+        /// True when an over-long line is dropped under `.skip`: the view is empty and the
+        /// callback only announces the line (once), so callers can report it.
+        public var isSkipped: Bool
+
+        public init(lineNumber: UInt64, isContinuation: Bool, isOverlong: Bool, isSkipped: Bool) {
+            self.lineNumber = lineNumber
+            self.isContinuation = isContinuation
+            self.isOverlong = isOverlong
+            self.isSkipped = isSkipped
+        }
+    }
+
     public let path: String
     public let maxLineLength: Int
     public let overlong: OverlongPolicy
     public private(set) var counts = Counts()
 
-    private let descriptor: Int32
-    private let ownsDescriptor: Bool
+    private let source: any ByteSource
     private var buffer: UnsafeMutableRawBufferPointer
     private let chunkLength: Int
 
     /// Opens `path` for reading (`"-"` reads standard input).
-    public init(path: String, maxLineLength: Int = 1 << 20, overlong: OverlongPolicy = .split, chunkLength: Int = 1 << 20) throws {
+    public convenience init(path: String, maxLineLength: Int = 1 << 20, overlong: OverlongPolicy = .split, chunkLength: Int = 1 << 20) throws {
+        try self.init(source: FileByteSource(path: path), maxLineLength: maxLineLength, overlong: overlong, chunkLength: chunkLength)
+    }
+
+    /// Reads lines from `source` (which the reader keeps alive until it is released).
+    public init(source: any ByteSource, maxLineLength: Int = 1 << 20, overlong: OverlongPolicy = .split, chunkLength: Int = 1 << 20) {
         precondition(maxLineLength >= 4 && chunkLength > 0)
-        self.path = path
+        self.source = source
+        self.path = source.path
         self.maxLineLength = maxLineLength
         self.overlong = overlong
         self.chunkLength = chunkLength
-        if path == "-" {
-            descriptor = 0
-            ownsDescriptor = false
-        } else {
-            descriptor = try PosixFile.check("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
-            ownsDescriptor = true
-        }
         buffer = .allocate(byteCount: maxLineLength + chunkLength, alignment: 16)
     }
 
     deinit {
-        if ownsDescriptor { _ = close(descriptor) }
         buffer.deallocate()
     }
 
     /// Calls `body(line, isContinuation)` for every line in order; `isContinuation` is true
     /// for the second and later pieces of a split over-long line.
     public func forEachLine(_ body: (UnsafeRawBufferPointer, Bool) throws -> Void) throws {
+        try forEachPiece { line, piece in
+            if !piece.isSkipped { try body(line, piece.isContinuation) }
+        }
+    }
+
+    /// Like `forEachLine`, with each piece's physical line number; a line skipped under
+    /// `.skip` is announced once with an empty view and `isSkipped == true`.
+    public func forEachPiece(_ body: (UnsafeRawBufferPointer, Piece) throws -> Void) throws {
         let base = buffer.baseAddress!
         var start = 0, end = 0
         var eof = false
         var skipping = false      // inside an over-long line under .skip
         var continuing = false    // inside an over-long line under .split
+        var lineNumber: UInt64 = 1
         while true {
             // Look for a newline in the unread bytes.
             let unread = end - start
@@ -84,6 +114,10 @@ public final class LineReader {
                 // is present and the UTF-8 boundary check below stays in bounds.)
                 if !skipping && !continuing { counts.overlongLines += 1 }
                 if overlong == .skip {
+                    if !skipping {
+                        try body(UnsafeRawBufferPointer(start: base + start, count: 0),
+                                 Piece(lineNumber: lineNumber, isContinuation: false, isOverlong: true, isSkipped: true))
+                    }
                     skipping = true
                     start = newline >= 0 ? newline : end
                 } else {
@@ -92,7 +126,8 @@ public final class LineReader {
                     var back = 0
                     while back < 3 && cut > start && (buffer[cut] & 0xC0) == 0x80 { cut -= 1; back += 1 }
                     counts.lines += 1
-                    try body(UnsafeRawBufferPointer(start: base + start, count: cut - start), continuing)
+                    try body(UnsafeRawBufferPointer(start: base + start, count: cut - start),
+                             Piece(lineNumber: lineNumber, isContinuation: continuing, isOverlong: true, isSkipped: false))
                     continuing = true
                     start = cut
                 }
@@ -107,10 +142,12 @@ public final class LineReader {
                 } else {
                     counts.lines += 1
                     if crlf { counts.crlfLines += 1 }
-                    try body(UnsafeRawBufferPointer(start: base + start, count: stop - start), continuing)
+                    try body(UnsafeRawBufferPointer(start: base + start, count: stop - start),
+                             Piece(lineNumber: lineNumber, isContinuation: continuing, isOverlong: continuing, isSkipped: false))
                 }
                 continuing = false
                 start = newline + 1
+                lineNumber += 1
                 continue
             }
             if eof {
@@ -119,7 +156,8 @@ public final class LineReader {
                     let crlf = buffer[stop - 1] == 0x0D
                     if crlf { stop -= 1; counts.crlfLines += 1 }
                     counts.lines += 1
-                    try body(UnsafeRawBufferPointer(start: base + start, count: stop - start), continuing)
+                    try body(UnsafeRawBufferPointer(start: base + start, count: stop - start),
+                             Piece(lineNumber: lineNumber, isContinuation: continuing, isOverlong: continuing, isSkipped: false))
                 }
                 return
             }
@@ -129,7 +167,7 @@ public final class LineReader {
                 end = unread
                 start = 0
             }
-            let n = try PosixFile.check("read", path) { read(descriptor, base + end, min(chunkLength, buffer.count - end)) }
+            let n = try source.read(into: UnsafeMutableRawBufferPointer(start: base + end, count: min(chunkLength, buffer.count - end)))
             if n == 0 { eof = true } else {
                 end += n
                 counts.bytes += UInt64(n)

@@ -80,7 +80,7 @@ struct Pack: ParsableCommand {
             let reader = try BertTextFormatReader(path: input, inputOrdinal: UInt32(ordinal))
             try reader.forEachDocument { doc in
                 ids.removeAll(keepingCapacity: true)
-                for (i, sentence) in doc.sentences.enumerated() {
+                for (i, sentence) in doc.segments.enumerated() {
                     if i > 0 { ids.append(0x20) }  // sentences of a document are joined by a space
                     UTF8ByteTokenizer.encode(sentence, into: &ids)
                 }
@@ -91,10 +91,10 @@ struct Pack: ParsableCommand {
             let (fingerprint, size) = try FileChecksum.xxh64(ofFile: input)
             try catalog.recordInput(run: run, Catalog.Input(
                 ordinal: ordinal, path: input, size: size, fingerprint: hex(fingerprint),
-                documents: reader.counts.documents, status: "done"))
-            documents += reader.counts.documents
-            sentences += reader.counts.sentences
-            emptyDocuments += reader.counts.emptyDocuments
+                documents: reader.report.documents, status: "done"))
+            documents += reader.report.documents
+            sentences += reader.report.segments
+            emptyDocuments += reader.report.emptyDocuments
             inputBytes += size
         }
         let summaries = try writer.finish()

@@ -1,0 +1,164 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PretextCore
+
+/// The text format of every input of a run.
+public enum CorpusFormat: Sendable, Equatable {
+    /// BERT text format: one sentence per line, a blank line between documents.
+    case bert
+    /// Plain text: documents separated by blank lines, one paragraph per line.
+    case paragraphs
+    /// JSON Lines: the string in `textField` is a document; `idField` (if any) its external id.
+    case jsonl(textField: String = "text", idField: String? = nil)
+}
+
+/// One input file of a run, in order, not yet opened.
+public struct CorpusInput: Sendable, Equatable {
+    /// The file's path as given or as found in a folder (`"-"`: standard input).
+    public let path: String
+    /// Position in the run's input list (0, 1, 2, …); every document of the input carries it.
+    public let ordinal: UInt32
+    public let compression: InputCompression
+}
+
+/// An input that cannot be used, found before anything is read: it does not exist, is
+/// unreadable, is neither a file nor a folder, or is a folder without input files.
+public struct CorpusInputError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let path: String
+    public let reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// The ordered list of a run's input files, and a factory for their readers.
+///
+/// `open` expands folders and checks every input up front (so a missing or unreadable path
+/// fails before anything is processed), assigns input ordinals in order and detects
+/// compression by extension (`InputCompression`). Readers are then made one at a time
+/// (`forEachReader`, `makeReader`): at most one input is open at once.
+///
+/// Folders: every regular file whose name does not start with `.` (hidden files and hidden
+/// folders are skipped), recursively unless `options.recursiveFolders` is false. Files are
+/// ordered by their path relative to the folder, compared bytewise (as `LC_ALL=C sort`
+/// orders `find` output), so the order — and the ordinals — are the same on every machine.
+/// Symbolic links are followed; a folder reached twice (a link cycle) is read once.
+/// Paths given one by one keep the order they were given in. `"-"` is standard input (at
+/// most once, never compressed).
+public struct CorpusInputs: Sendable {
+    public let inputs: [CorpusInput]
+    public let format: CorpusFormat
+    public let options: ReaderOptions
+
+    /// Expands and checks `paths`; throws `CorpusInputError` or `SystemCallError` naming the path.
+    public static func open(paths: [String], format: CorpusFormat, options: ReaderOptions = ReaderOptions()) throws -> CorpusInputs {
+        var files: [String] = []
+        var sawStandardInput = false
+        for path in paths {
+            if path == "-" {
+                guard !sawStandardInput else { throw CorpusInputError(path: path, reason: "standard input given twice") }
+                sawStandardInput = true
+                files.append(path)
+                continue
+            }
+            var st = stat()
+            guard stat(path, &st) == 0 else {
+                let e = errno
+                throw CorpusInputError(path: path, reason: e == ENOENT ? "no such file or folder" : String(cString: strerror(e)))
+            }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
+                let found = try listFolder(path, recursive: options.recursiveFolders)
+                guard !found.isEmpty else { throw CorpusInputError(path: path, reason: "folder holds no input files") }
+                files.append(contentsOf: found)
+            case S_IFREG, S_IFIFO, S_IFCHR:
+                guard access(path, R_OK) == 0 else { throw CorpusInputError(path: path, reason: "not readable") }
+                files.append(path)
+            default:
+                throw CorpusInputError(path: path, reason: "neither a file nor a folder")
+            }
+        }
+        guard files.count <= Int(UInt32.max) else {
+            throw CorpusInputError(path: paths.first ?? "", reason: "more than \(UInt32.max) input files")
+        }
+        let inputs = files.enumerated().map { i, path in
+            CorpusInput(path: path, ordinal: UInt32(i), compression: path == "-" ? .none : InputCompression(path: path))
+        }
+        return CorpusInputs(inputs: inputs, format: format, options: options)
+    }
+
+    /// Opens `input` and makes the reader for the run's format.
+    public func makeReader(for input: CorpusInput) throws -> any DocumentReader {
+        let source = try input.compression.openSource(path: input.path)
+        switch format {
+        case .bert:
+            return BertTextFormatReader(source: source, inputOrdinal: input.ordinal, options: options)
+        case .paragraphs:
+            return ParagraphTextReader(source: source, inputOrdinal: input.ordinal, options: options)
+        case .jsonl(let textField, let idField):
+            return JSONLinesReader(source: source, inputOrdinal: input.ordinal, textField: textField, idField: idField,
+                                   options: options)
+        }
+    }
+
+    /// Calls `body` with the reader of every input in order; each reader (and its file) is
+    /// released before the next is opened, unless `body` keeps it.
+    public func forEachReader(_ body: (any DocumentReader) throws -> Void) throws {
+        for input in inputs {
+            try body(makeReader(for: input))
+        }
+    }
+
+    /// Reads every document of every input in order; returns the summed report.
+    @discardableResult
+    public func forEachDocument(_ body: (Document) throws -> Void) throws -> ReaderReport {
+        var total = ReaderReport()
+        try forEachReader { reader in
+            defer { total += reader.report }
+            try reader.forEachDocument(body)
+        }
+        return total
+    }
+
+    /// Regular files under `folder`, not hidden, sorted bytewise by relative path.
+    static func listFolder(_ folder: String, recursive: Bool) throws -> [String] {
+        let root = folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+        var relative: [[UInt8]] = []
+        var visited = Set<[UInt64]>()
+        func walk(_ rel: String) throws {
+            let dir = rel.isEmpty ? root : root + "/" + rel
+            var st = stat()
+            if stat(dir, &st) == 0 {
+                guard visited.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { return }
+            }
+            for name in try PosixFile.listDirectory(dir) where !name.hasPrefix(".") {
+                let childRel = rel.isEmpty ? name : rel + "/" + name
+                let child = root + "/" + childRel
+                var cst = stat()
+                guard stat(child, &cst) == 0 else {
+                    throw CorpusInputError(path: child, reason: String(cString: strerror(errno)))
+                }
+                switch cst.st_mode & S_IFMT {
+                case S_IFREG:
+                    guard access(child, R_OK) == 0 else { throw CorpusInputError(path: child, reason: "not readable") }
+                    relative.append(Array(childRel.utf8))
+                case S_IFDIR:
+                    if recursive { try walk(childRel) }
+                default:
+                    continue  // sockets, devices, pipes inside folders are not inputs
+                }
+            }
+        }
+        try walk("")
+        relative.sort { $0.lexicographicallyPrecedes($1) }
+        let prefix = root == "/" ? "/" : root + "/"
+        return relative.map { prefix + String(decoding: $0, as: UTF8.self) }
+    }
+}

@@ -1,0 +1,82 @@
+import CZstd
+import PretextCore
+
+/// Decompresses a Zstandard stream from another `ByteSource`, with libzstd's streaming
+/// `ZSTD_decompressStream`.
+///
+/// Concatenated frames (and skippable frames) are read as one stream. Every call's result
+/// is checked with `ZSTD_isError`; a failure throws `CompressedInputError` with
+/// `ZSTD_getErrorName`, the path and the compressed byte offset, as does an input that ends
+/// inside a frame. An empty file is an empty input. Memory: libzstd's decoder state and
+/// window (frames asking for a window over libzstd's default limit of 128 MiB are refused
+/// by libzstd) plus one input chunk.
+public final class ZstdByteSource: ByteSource {
+    public let path: String
+    private let upstream: any ByteSource
+    private let stream: OpaquePointer
+    private let input: UnsafeMutableRawBufferPointer
+    private var inBuffer: ZSTD_inBuffer
+    private var compressedRead: UInt64 = 0
+    private var upstreamEnded = false
+    /// The last `ZSTD_decompressStream` result: 0 when no frame is open or unflushed.
+    private var pending = 0
+
+    /// Reads compressed bytes from `upstream` in chunks of `inputChunk` bytes
+    /// (default `ZSTD_DStreamInSize()`).
+    public init(wrapping upstream: any ByteSource, inputChunk: Int = ZSTD_DStreamInSize()) throws {
+        precondition(inputChunk > 0)
+        path = upstream.path
+        self.upstream = upstream
+        guard let ds = ZSTD_createDStream() else {
+            throw CompressedInputError(path: upstream.path, compression: .zstd, compressedOffset: 0,
+                                       reason: "ZSTD_createDStream failed")
+        }
+        let rc = ZSTD_initDStream(ds)
+        if ZSTD_isError(rc) != 0 {
+            ZSTD_freeDStream(ds)
+            throw CompressedInputError(path: upstream.path, compression: .zstd, compressedOffset: 0,
+                                       reason: String(cString: ZSTD_getErrorName(rc)))
+        }
+        stream = ds
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: inputChunk, alignment: 16)
+        input = buffer
+        inBuffer = ZSTD_inBuffer(src: buffer.baseAddress, size: 0, pos: 0)
+    }
+
+    deinit {
+        ZSTD_freeDStream(stream)
+        input.deallocate()
+    }
+
+    private var offset: UInt64 { compressedRead - UInt64(inBuffer.size - inBuffer.pos) }
+
+    private func failure(_ reason: String) -> CompressedInputError {
+        CompressedInputError(path: path, compression: .zstd, compressedOffset: offset, reason: reason)
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if buffer.count == 0 { return 0 }
+        var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
+        while true {
+            if inBuffer.pos == inBuffer.size && !upstreamEnded {
+                let n = try upstream.read(into: input)
+                if n == 0 {
+                    upstreamEnded = true
+                } else {
+                    compressedRead += UInt64(n)
+                    inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: n, pos: 0)
+                }
+            }
+            let exhausted = inBuffer.pos == inBuffer.size && upstreamEnded
+            if exhausted && pending == 0 { return 0 }
+            let rc = ZSTD_decompressStream(stream, &out, &inBuffer)
+            if ZSTD_isError(rc) != 0 { throw failure(String(cString: ZSTD_getErrorName(rc))) }
+            pending = rc
+            if out.pos > 0 { return out.pos }
+            if exhausted {
+                // Nothing left to read and nothing flushed, yet the frame is not complete.
+                throw failure("truncated: the input ends inside a zstd frame")
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+import PretextCore
+import PretextTestSupport
+@testable import PretextText
+
+@Suite struct CompressedInputTests {
+    typealias Tool = ReaderTesting.Tool
+
+    func file(_ bytes: [UInt8], _ tool: Tool) throws -> String {
+        try TemporaryFolder.shared.file(named: "input.txt" + (tool == .gzip ? ".gz" : ".zst"), contents: bytes)
+    }
+
+    func bertDocuments(_ path: String, options: ReaderOptions = ReaderOptions()) throws -> [Document] {
+        try ReaderTesting.readAll(BertTextFormatReader(path: path, inputOrdinal: 0, options: options)).docs
+    }
+
+    /// Everything a source yields, read with `step`-byte buffers.
+    func drain(_ source: any ByteSource, step: Int = 1 << 16) throws -> [UInt8] {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: step)
+        while true {
+            let n = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    @Test(arguments: [Tool.gzip, Tool.zstd])
+    func roundTripGivesTheSameDocumentsAsPlainText(_ tool: Tool) throws {
+        let text = Array(ReaderTesting.corpus(documents: 3000, seed: 7).utf8)  // a few hundred KB
+        let plain = try TemporaryFolder.shared.file(named: "plain.txt", contents: text)
+        let compressed = try file(ReaderTesting.compress(text, with: tool), tool)
+        #expect(InputCompression(path: compressed) == (tool == .gzip ? .gzip : .zstd))
+        let expected = try bertDocuments(plain)
+        #expect(expected.count == 3000)
+        #expect(try bertDocuments(compressed) == expected)
+        // Small read chunks: many refills of both the compressed and the line buffers.
+        #expect(try bertDocuments(compressed, options: ReaderOptions(readChunkBytes: 1000)) == expected)
+        let report = try ReaderTesting.readAll(BertTextFormatReader(path: compressed, inputOrdinal: 0)).report
+        #expect(report.bytes == UInt64(text.count))
+    }
+
+    @Test(arguments: [Tool.gzip, Tool.zstd])
+    func byteSourceDecodesWithTinyBuffers(_ tool: Tool) throws {
+        let text = Array(ReaderTesting.corpus(documents: 200, seed: 8).utf8)
+        let compressed = try ReaderTesting.compress(text, with: tool)
+        let upstream = ReaderTesting.MemorySource(compressed, path: "mem", step: 3)
+        let source: any ByteSource = tool == .gzip ? try GzipByteSource(wrapping: upstream, inputChunk: 5)
+                                                   : try ZstdByteSource(wrapping: upstream, inputChunk: 5)
+        #expect(try drain(source, step: 1) == text)
+        #expect(try drain(source) == [])  // stays at end
+    }
+
+    @Test(arguments: [Tool.gzip, Tool.zstd])
+    func concatenatedMembersAreOneStream(_ tool: Tool) throws {
+        let a = Array("First member.\nStill first.\n\n".utf8), b = Array("Second member.\n".utf8)
+        let both = try ReaderTesting.compress(a, with: tool) + ReaderTesting.compress(b, with: tool)
+        let path = try file(both, tool)
+        #expect(try bertDocuments(path).map(ReaderTesting.texts) == [["First member.", "Still first."], ["Second member."]])
+    }
+
+    @Test(arguments: [Tool.gzip, Tool.zstd])
+    func emptyFilesAreEmptyInputs(_ tool: Tool) throws {
+        #expect(try bertDocuments(file([], tool)).isEmpty)
+        #expect(try bertDocuments(file(ReaderTesting.compress([], with: tool), tool)).isEmpty)
+    }
+
+    @Test(arguments: [Tool.gzip, Tool.zstd])
+    func truncatedStreamsNameThePathAndOffset(_ tool: Tool) throws {
+        let text = Array(ReaderTesting.corpus(documents: 500, seed: 9).utf8)
+        let compressed = try ReaderTesting.compress(text, with: tool)
+        for keep in [compressed.count - 1, compressed.count / 2, 10] {
+            let path = try file(Array(compressed[0..<keep]), tool)
+            do {
+                _ = try bertDocuments(path)
+                Issue.record("a \(tool) file cut to \(keep) of \(compressed.count) bytes was read without an error")
+            } catch let error as CompressedInputError {
+                #expect(error.path == path)
+                #expect(error.compressedOffset <= UInt64(keep))
+                #expect("\(error)".contains(path))
+                #expect("\(error)".contains("compressed byte offset \(error.compressedOffset)"))
+                #expect(error.reason.contains("truncated") || tool == .zstd, "\(error)")
+            }
+        }
+    }
+
+    @Test(arguments: [Tool.gzip, Tool.zstd])
+    func corruptStreamsNameThePath(_ tool: Tool) throws {
+        let text = Array(ReaderTesting.corpus(documents: 500, seed: 10).utf8)
+        var compressed = try ReaderTesting.compress(text, with: tool)
+        let middle = compressed.count / 2
+        for k in middle..<(middle + 16) { compressed[k] ^= 0x5A }
+        let path = try file(compressed, tool)
+        let error = #expect(throws: CompressedInputError.self) { try bertDocuments(path) }
+        #expect(error?.path == path)
+        #expect(error.map { "\($0)".contains(path) } == true)
+        #expect(error.map { $0.compressedOffset <= UInt64(compressed.count) } == true, "\(String(describing: error))")
+        if tool == .gzip { #expect(error.map { $0.compressedOffset >= UInt64(middle) } == true, "\(String(describing: error))") }
+    }
+
+    @Test func garbageAfterAGzipMemberIsAnError() throws {
+        let path = try file(ReaderTesting.compress(Array("text\n".utf8), with: .gzip) + Array("garbage".utf8), .gzip)
+        let error = #expect(throws: CompressedInputError.self) { try bertDocuments(path) }
+        #expect(error?.compression == .gzip)
+    }
+
+    @Test func notCompressedAtAllIsAnError() throws {
+        let gz = try file(Array("plain text, not gzip\n".utf8), .gzip)
+        #expect(throws: CompressedInputError.self) { try bertDocuments(gz) }
+        let zst = try file(Array("plain text, not zstd\n".utf8), .zstd)
+        let error = #expect(throws: CompressedInputError.self) { try bertDocuments(zst) }
+        #expect(error?.reason.isEmpty == false)
+    }
+
+    @Test(arguments: [Tool.gzip, Tool.zstd])
+    func everyFormatReadsEveryCompression(_ tool: Tool) throws {
+        let jsonl = Array((#"{"text": "one\ntwo", "id": 1}"# + "\n" + #"{"text": "three", "id": "b"}"# + "\n").utf8)
+        let path = try file(ReaderTesting.compress(jsonl, with: tool), tool)
+        let docs = try ReaderTesting.readAll(JSONLinesReader(path: path, inputOrdinal: 4, idField: "id")).docs
+        #expect(docs.map(ReaderTesting.texts) == [["one", "two"], ["three"]])
+        #expect(docs.map(\.externalID) == ["1", "b"])
+        let paragraphs = try file(ReaderTesting.compress(Array("p1\np2\n\np3".utf8), with: tool), tool)
+        #expect(try ReaderTesting.readAll(ParagraphTextReader(path: paragraphs, inputOrdinal: 0)).docs.map(ReaderTesting.texts)
+                == [["p1", "p2"], ["p3"]])
+    }
+
+    @Test func extensionsSelectTheDecompressor() {
+        #expect(InputCompression(path: "a/b.txt") == .none)
+        #expect(InputCompression(path: "a/b.jsonl.GZ") == .gzip)
+        #expect(InputCompression(path: "b.zst") == .zstd)
+        #expect(InputCompression(path: "b.zstd") == .zstd)
+        #expect(InputCompression(path: "b.gzip") == .none)
+        #expect(InputCompression(path: "-") == .none)
+    }
+}
