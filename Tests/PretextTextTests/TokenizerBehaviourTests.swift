@@ -1,0 +1,97 @@
+import Testing
+@testable import PretextText
+
+/// The rules of each stage in Pretext's own words (parity with HF is TokenizerParityTests).
+@Suite struct TokenizerBehaviourTests {
+    func normalize(_ s: String, _ options: BertNormalizer.Options = .init()) -> String {
+        var out: [UInt8] = []
+        var copy = s
+        copy.withUTF8 { BertNormalizer(options: options).normalize(UnsafeRawBufferPointer($0), into: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func bertNormalizerSteps() {
+        #expect(normalize("Héllo\tWORLD") == "hello world")
+        #expect(normalize("a\u{0}b\u{7}c\u{200B}d") == "abcd")            // controls and format characters removed
+        #expect(normalize("中文") == " 中  文 ")                             // CJK spaced
+        #expect(normalize("한") == "\u{1112}\u{1161}\u{11AB}")               // Hangul decomposed with accents stripped
+        #expect(normalize("Héllo", .init(lowercase: false)) == "Héllo")     // cased keeps accents
+        #expect(normalize("Héllo", .init(stripAccents: true, lowercase: false)) == "Hello")
+        #expect(normalize("\u{E000}x") == "x")                               // private use dropped (HF), not [UNK] (Google)
+    }
+
+    func words(_ s: String) -> [String] {
+        var out: [String] = []
+        let bytes = Array(s.utf8)
+        bytes.withUnsafeBufferPointer { p in
+            BertPreTokenizer.forEachWord(in: p) { out.append(String(decoding: p[$0], as: UTF8.self)) }
+        }
+        return out
+    }
+
+    @Test func bertPreTokenizerIsolatesPunctuation() {
+        #expect(words("don't stop, ok?") == ["don", "'", "t", "stop", ",", "ok", "?"])
+        #expect(words("  a\u{3000}b¿c ") == ["a", "b", "¿", "c"])
+    }
+
+    func pieces(_ s: String) -> [String] {
+        var out: [String] = []
+        let bytes = Array(s.utf8)
+        bytes.withUnsafeBufferPointer { p in
+            GPT2PreTokenizer.forEachPiece(in: p) { out.append(String(decoding: p[$0], as: UTF8.self)) }
+        }
+        return out
+    }
+
+    @Test func gpt2PatternPieces() {
+        #expect(pieces("Hello world") == ["Hello", " world"])
+        #expect(pieces("it's 2024!!") == ["it", "'s", " 2024", "!!"])
+        #expect(pieces("a  b") == ["a", " ", " b"])          // a space run leaves its last space to the next word
+        #expect(pieces("a\n\nb") == ["a", "\n", "\n", "b"])   // \s+(?!\S) backtracks to one, then \s+ takes the other
+        #expect(pieces("end   ") == ["end", "   "])             // trailing white space stays together
+        #expect(pieces("'llama") == ["'ll", "ama"])
+    }
+
+    @Test func wordPieceGreedyLongestMatchAndUnknowns() throws {
+        let model = try WordPieceModel(vocabulary: ["[UNK]", "un", "##aff", "##able", "aff", "a", "##a"], maxInputCharactersPerWord: 5)
+        func encode(_ w: String) -> [UInt32] {
+            var ids: [UInt32] = []
+            let b = Array(w.utf8)
+            b.withUnsafeBufferPointer { model.encodeWord($0.baseAddress!, 0..<b.count, into: &ids) }
+            return ids
+        }
+        #expect(encode("aff") == [4])
+        #expect(encode("aaa") == [5, 6, 6])
+        #expect(encode("unaff") == [1, 2])
+        #expect(encode("unaffable") == [0])   // 9 characters > 5
+        #expect(encode("unx") == [0])          // an unmatched remainder makes the whole word [UNK]
+    }
+
+    @Test func addedTokensSplitRawText() {
+        let added = AddedTokens([.init(content: "[MASK]", id: 7), .init(content: "[MASKED]", id: 8), .init(content: "<s>", id: 9, leftStrip: true)])
+        var parts: [AddedTokens.Part] = []
+        let text = Array("a[MASK]b[MASKED] c  <s>d".utf8)
+        text.withUnsafeBufferPointer { p in added.forEachPart(p) { parts.append($0) } }
+        #expect(parts == [.text(0..<1), .token(7), .text(7..<8), .token(8), .text(16..<18), .token(9), .text(23..<24)])
+    }
+
+    @Test func truncationAndPaddingFromTheFile() throws {
+        let model = try WordPieceModel(vocabulary: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "b"])
+        let tokenizer = WordPieceTokenizer(normalizer: BertNormalizer(), model: model, addedTokens: AddedTokens([]))
+        let file = TokenizerFile(
+            path: "test", tokenizer: tokenizer,
+            singleTemplate: [.special(id: 2, typeID: 0), .sequenceA(typeID: 0), .special(id: 3, typeID: 0)],
+            pairTemplate: [], truncation: .init(maxLength: 5, fromLeft: false),
+            padding: .init(fixedLength: 8, padID: 0, padToMultipleOf: nil, fromLeft: false))
+        func run(_ s: String, special: Bool, apply: Bool) -> [UInt32] {
+            var ids: [UInt32] = [], scratch = TokenizerScratch()
+            let b = Array(s.utf8)
+            b.withUnsafeBufferPointer { file.encodeSingle($0, addSpecialTokens: special, applyTruncationAndPadding: apply, into: &ids, scratch: &scratch) }
+            return ids
+        }
+        #expect(run("a b a b a b", special: false, apply: false) == [4, 5, 4, 5, 4, 5])
+        #expect(run("a b a b a b", special: true, apply: false) == [2, 4, 5, 4, 5, 4, 5, 3])
+        #expect(run("a b a b a b", special: true, apply: true) == [2, 4, 5, 4, 3, 0, 0, 0])   // 5 - 2 specials = 3 kept, padded to 8
+        #expect(run("a b a b a b", special: false, apply: true) == [4, 5, 4, 5, 4, 0, 0, 0])
+    }
+}
