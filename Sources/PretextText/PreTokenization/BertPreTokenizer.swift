@@ -8,15 +8,13 @@ public enum BertPreTokenizer {
         let n = text.count
         var start = -1
         var i = 0
-        let whitespace = UnicodeTables.bertWhitespace
-        let punctuation = UnicodeTables.bertPunctuation
         while i < n {
             let b = p[i]
             var c = UInt32(b), length = 1
             if b >= 0x80 { (c, length) = UTF8Scalars.decode(p, i, n) }
-            if Self.isASCIISpaceOrPunctuation(b, c) || (b >= 0x80 && (whitespace.contains(c) || punctuation.contains(c))) {
+            if Self.isASCIISpaceOrPunctuation(b, c) || (b >= 0x80 && (UnicodeTables.bertWhitespace.contains(c) || UnicodeTables.bertPunctuation.contains(c))) {
                 if start >= 0 { word(start..<i); start = -1 }
-                let isSpace = b < 0x80 ? (b == 0x20 || (b >= 0x09 && b <= 0x0D)) : whitespace.contains(c)
+                let isSpace = b < 0x80 ? (b == 0x20 || (b >= 0x09 && b <= 0x0D)) : UnicodeTables.bertWhitespace.contains(c)
                 if !isSpace { word(i..<(i + length)) }
             } else if start < 0 {
                 start = i

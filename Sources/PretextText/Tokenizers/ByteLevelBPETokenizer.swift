@@ -7,7 +7,7 @@ import PretextCore
 /// to raw bytes at load, so encoding works on bytes directly: a piece starts as one symbol per
 /// byte and the lowest-ranked adjacent pair is merged until none is left (leftmost first on
 /// ties, as HF). Results per piece are cached in the caller's `TokenizerScratch`.
-public struct ByteLevelBPETokenizer: TextTokenizer {
+public final class ByteLevelBPETokenizer: TextTokenizer {
     /// Token strings by id, in the byte-to-unicode alphabet (as in `vocab.json`).
     public let vocabulary: [String]
     public let addedTokens: AddedTokens

@@ -1,9 +1,10 @@
 /// Turns one piece of UTF-8 text into token ids, without special tokens.
 ///
-/// Implementations are immutable and shared by threads; per-call working memory (and any
+/// Implementations are immutable final classes shared by threads (a class, so that calls
+/// through `any TextTokenizer` never copy the tokenizer's tables and retain each of them); per-call working memory (and any
 /// cache) is the caller's `TokenizerScratch`, one per thread, reused across calls so the hot
 /// loop does not allocate.
-public protocol TextTokenizer: Sendable {
+public protocol TextTokenizer: AnyObject, Sendable {
     /// Number of ids (largest id + 1), added tokens included.
     var vocabularySize: Int { get }
     /// The string of `id` (for display), or nil outside the vocabulary.

@@ -58,8 +58,12 @@ public struct WordPieceModel: Sendable {
         let mark = ids.count
         var start = range.lowerBound
         while start < range.upperBound {
-            let trie = start == range.lowerBound ? initial : continuation
-            guard let (id, end) = trie.longestMatch(p, from: start, to: range.upperBound) else {
+            // Call through the stored references (no local copy: copying a class reference
+            // is an atomic retain, which two threads fight over on every piece).
+            let match = start == range.lowerBound
+                ? initial.longestMatch(p, from: start, to: range.upperBound)
+                : continuation.longestMatch(p, from: start, to: range.upperBound)
+            guard let (id, end) = match else {
                 ids.removeSubrange(mark...)
                 ids.append(unknownID)
                 return

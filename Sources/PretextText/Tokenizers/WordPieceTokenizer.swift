@@ -1,6 +1,6 @@
 /// BERT's tokenizer: added tokens → `BertNormalizer` → `BertPreTokenizer` → `WordPieceModel`,
 /// producing the ids HF tokenizers produces for the same `tokenizer.json` or `vocab.txt`.
-public struct WordPieceTokenizer: TextTokenizer {
+public final class WordPieceTokenizer: TextTokenizer {
     /// nil = no normalizer in the tokenizer file.
     public let normalizer: BertNormalizer?
     public let model: WordPieceModel
