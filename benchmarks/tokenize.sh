@@ -18,6 +18,7 @@ CORPORA="${CORPORA:-/var/tmp/pretext-corpora}"
 VOCAB="${VOCAB:-/var/tmp/pretext-vocab/minilm}"
 source "$ROOT/benchmarks/tools/setup.sh"
 mkdir -p "$WORK"
+[ -x /usr/bin/time ] || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q time; }
 ensure_corpora
 ensure_vocab
 ensure_python tokenizers numpy
@@ -50,5 +51,11 @@ def f(line, key): return float(dict(x.split("=") for x in line.split()[1:])[key]
 hf, one, two = sys.argv[1:]
 print(f"  ratio pretext/hf one thread: {f(one,'mb_s')/f(hf,'mb_s'):.1f}x   two threads / one thread: {f(two,'mb_s')/f(one,'mb_s'):.2f}x")
 PY
+done
+echo "== peak memory of pretext tokenize as the input grows (max RSS, KiB)"
+for corpus in dev-en big-dev-en; do
+  rss=$( { /usr/bin/time -f "%M" "$ROOT/.build/release/pretext" tokenize --tokenizer "$VOCAB/tokenizer.json" \
+          "$CORPORA/$corpus/corpus.txt" --threads 2 > /dev/null; } 2>&1 | tail -1)
+  echo "  $corpus ($(du -m "$CORPORA/$corpus/corpus.txt" | cut -f1) MB): $rss KiB"
 done
 exit $status

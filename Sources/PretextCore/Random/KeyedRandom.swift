@@ -75,4 +75,14 @@ public struct RandomPurpose: RawRepresentable, Hashable, Sendable {
 
     /// Tests and benchmarks that need arbitrary but reproducible data.
     public static let testData = RandomPurpose(rawValue: 0x7465_7374)
+    /// NSP instances of a document: target length, split points, random-next, truncation.
+    public static let nextSentencePairs = RandomPurpose(rawValue: 0x6E73_70)
+    /// SOP instances of a document: target length, split points, swaps, truncation.
+    public static let sentenceOrderPairs = RandomPurpose(rawValue: 0x736F_70)
+    /// Static masking of one instance copy.
+    public static let staticMasking = RandomPurpose(rawValue: 0x6D61_736B)
+    /// Dynamic masking of one sample in one epoch (the loader).
+    public static let dynamicMasking = RandomPurpose(rawValue: 0x646D_736B)
+    /// The loader's shuffle of an epoch.
+    public static let epochShuffle = RandomPurpose(rawValue: 0x7368_7566)
 }

@@ -1,0 +1,49 @@
+/// What the masker needs to know about a vocabulary: the `[MASK]` id, which ids are special
+/// (never masked, never drawn as random replacements), and which ids continue a word.
+///
+/// Word boundaries: WordPiece marks continuations (`##ing`); byte-level BPE marks word starts
+/// (`Ġ`, the byte-to-unicode form of a leading space) — every other token continues the word
+/// before it. Both are turned into one `isContinuation` table by id.
+public struct MaskingVocabulary: Sendable {
+    public let maskID: UInt32
+    /// `isSpecial[id]`: never chosen for masking, never a random replacement.
+    public let isSpecial: [Bool]
+    /// `isContinuation[id]`: the token continues the previous token's word.
+    public let isContinuation: [Bool]
+    /// Ids random replacements are drawn from (the non-special vocabulary), ascending.
+    public let randomPool: [UInt32]
+
+    public init(size: Int, maskID: UInt32, specialIDs: Set<UInt32>, continuation: (UInt32) -> Bool) {
+        self.maskID = maskID
+        var special = [Bool](repeating: false, count: size)
+        var cont = [Bool](repeating: false, count: size)
+        var pool: [UInt32] = []
+        for id in 0..<size {
+            let u = UInt32(id)
+            special[id] = specialIDs.contains(u)
+            cont[id] = !special[id] && continuation(u)
+            if !special[id] { pool.append(u) }
+        }
+        isSpecial = special
+        isContinuation = cont
+        randomPool = pool
+    }
+
+    /// For a WordPiece vocabulary: continuations start with `prefix` (`##`).
+    public static func wordPiece(tokens: [String], maskID: UInt32, specialIDs: Set<UInt32>, prefix: String = "##") -> MaskingVocabulary {
+        MaskingVocabulary(size: tokens.count, maskID: maskID, specialIDs: specialIDs) { tokens[Int($0)].hasPrefix(prefix) }
+    }
+
+    /// For a byte-level BPE vocabulary (byte-to-unicode strings): word starts begin with `Ġ`
+    /// (a space) or are not letters/digits at all; other tokens continue a word.
+    public static func byteLevel(tokens: [String], maskID: UInt32, specialIDs: Set<UInt32>) -> MaskingVocabulary {
+        MaskingVocabulary(size: tokens.count, maskID: maskID, specialIDs: specialIDs) { id in
+            guard let first = tokens[Int(id)].unicodeScalars.first else { return false }
+            if first == "\u{0120}" { return false }
+            return first.properties.isAlphabetic || first.properties.numericType != nil
+        }
+    }
+
+    @inline(__always) func special(_ id: UInt32) -> Bool { Int(id) < isSpecial.count ? isSpecial[Int(id)] : false }
+    @inline(__always) func continues(_ id: UInt32) -> Bool { Int(id) < isContinuation.count ? isContinuation[Int(id)] : false }
+}
