@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "PretextText", targets: ["PretextText"]),
         .library(name: "PretextLabeling", targets: ["PretextLabeling"]),
         .library(name: "PretextShards", targets: ["PretextShards"]),
+        .library(name: "PretextPipeline", targets: ["PretextPipeline"]),
         .library(name: "PretextTrainer", targets: ["PretextTrainer"]),
     ],
     dependencies: [
@@ -50,10 +51,14 @@ let package = Package(
             ]
         ),
         .target(name: "PretextTrainer", dependencies: ["PretextCore", "CBLAS"]),
+        .target(
+            name: "PretextPipeline",
+            dependencies: ["PretextCore", "PretextText", "PretextLabeling", "PretextShards"]
+        ),
         .executableTarget(
             name: "pretext",
             dependencies: [
-                "PretextCore", "PretextText", "PretextLabeling", "PretextShards", "PretextTrainer",
+                "PretextCore", "PretextText", "PretextLabeling", "PretextShards", "PretextPipeline", "PretextTrainer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,6 +74,10 @@ let package = Package(
         .testTarget(
             name: "PretextShardsTests",
             dependencies: ["PretextShards", "PretextCore", "PretextTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "PretextPipelineTests",
+            dependencies: ["PretextPipeline", "PretextShards", "PretextCore", "PretextTestSupport"]
         ),
         .testTarget(name: "PretextTrainerTests", dependencies: ["PretextTrainer", "PretextCore"]),
         .testTarget(name: "PretextCLITests", dependencies: ["PretextShards", "PretextCore", "PretextTestSupport"]),

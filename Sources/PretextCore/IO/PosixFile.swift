@@ -89,6 +89,9 @@ public final class PosixFile: @unchecked Sendable {
         }
     }
 
+    /// The whole file (for small files such as configurations).
+    public func readAll() throws -> [UInt8] { try read(count: Int(try size()), at: 0) }
+
     /// Reads `count` bytes at `offset` into a new array.
     public func read(count: Int, at offset: UInt64) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
@@ -131,6 +134,25 @@ public final class PosixFile: @unchecked Sendable {
     /// Removes a file; a missing file is not an error.
     public static func removeIfPresent(_ path: String) throws {
         if unlink(path) == -1 && errno != ENOENT { throw SystemCallError(call: "unlink", path: path, errno: errno) }
+    }
+
+    /// Copies `source` to `destination` through `destination.partial`, fsync and rename.
+    public static func copy(_ source: String, to destination: String) throws {
+        let input = try PosixFile(path: source, mode: .readOnly)
+        defer { try? input.close() }
+        let partial = destination + ".partial"
+        let output = try PosixFile(path: partial, mode: .createTruncate)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset: UInt64 = 0
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try input.readSome(into: $0, at: offset) }
+            if n == 0 { break }
+            try buffer.withUnsafeBytes { try output.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            offset += UInt64(n)
+        }
+        try output.sync()
+        try output.close()
+        try rename(partial, to: destination)
     }
 
     /// fsyncs a directory so that a rename inside it is durable.

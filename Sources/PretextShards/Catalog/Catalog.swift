@@ -84,6 +84,19 @@ public final class Catalog: Sendable {
                 );
                 """)
         }
+        m.registerMigration("v2-build-units") { db in
+            // One row per finished unit of a build stage: what resume skips. Per-unit
+            // statistics are summed into `statistics` when the run finishes.
+            try db.execute(sql: """
+                CREATE TABLE build_units (
+                    run_id INTEGER NOT NULL REFERENCES runs(id),
+                    stage TEXT NOT NULL,
+                    unit INTEGER NOT NULL,
+                    statistics TEXT NOT NULL,
+                    PRIMARY KEY (run_id, stage, unit)
+                );
+                """)
+        }
         return m
     }
 
@@ -217,6 +230,74 @@ public final class Catalog: Sendable {
         }
     }
 
+    // MARK: Build units
+
+    /// Marks `unit` of `stage` finished, together with the shards it wrote and its statistics
+    /// (`name value` lines), in one transaction: either all of it is recorded or none.
+    public func recordUnit(run: Int64, stage: String, unit: Int, shards: [ShardFileSummary], statistics: [(String, Double)]) throws {
+        let files = try shards.map { ($0, try CatalogPath(path: $0.path, inFolder: folder)) }
+        let text = statistics.map { "\($0.0) \($0.1)" }.joined(separator: "\n")
+        try write("record unit") { db in
+            for (summary, file) in files {
+                try db.execute(
+                    sql: "INSERT INTO shards (run_id, file, records, tokens, bytes, checksum) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [run, file.relative, Int64(summary.records), Int64(summary.tokens), Int64(summary.bytes), hex(summary.checksum)])
+            }
+            try db.execute(sql: "INSERT INTO build_units (run_id, stage, unit, statistics) VALUES (?, ?, ?, ?)",
+                           arguments: [run, stage, unit, text])
+        }
+    }
+
+    /// Units of `stage` recorded as finished for `run`, with their statistics.
+    public func finishedUnits(run: Int64, stage: String) throws -> [Int: [(String, Double)]] {
+        try read("list units") { db in
+            var out: [Int: [(String, Double)]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT unit, statistics FROM build_units WHERE run_id = ? AND stage = ?", arguments: [run, stage]) {
+                let text: String = row["statistics"]
+                out[row["unit"]] = text.split(separator: "\n").compactMap { line in
+                    let parts = line.split(separator: " ")
+                    guard parts.count == 2, let v = Double(parts[1]) else { return nil }
+                    return (String(parts[0]), v)
+                }
+            }
+            return out
+        }
+    }
+
+    /// Reopens a run for resuming: status back to `running`, end time cleared.
+    public func reopenRun(_ id: Int64) throws {
+        try write("reopen run") { db in
+            try db.execute(sql: "UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?", arguments: [id])
+        }
+    }
+
+    /// The catalog's content without wall-clock times and row ids: runs (config, hash, seed,
+    /// tool version, status), inputs, shards (by file), units (by stage and unit) and
+    /// statistics, one line each in a fixed order. Two builds produced the same catalog
+    /// content exactly when these texts are equal.
+    public func contentText() throws -> String {
+        try read("content") { db in
+            var lines: [String] = []
+            for row in try Row.fetchAll(db, sql: "SELECT config_text, config_hash, seed, tool_version, status FROM runs ORDER BY id") {
+                lines.append("run \(row["config_hash"] as String) seed=\(row["seed"] as String) version=\(row["tool_version"] as String) status=\(row["status"] as String)")
+                lines.append(row["config_text"] as String)
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT ordinal, path, size, fingerprint, documents, status FROM inputs ORDER BY ordinal") {
+                lines.append("input \(row["ordinal"] as Int) \(row["path"] as String) \(row["size"] as Int64) \(row["fingerprint"] as String) \(row["documents"] as Int64) \(row["status"] as String)")
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT file, records, tokens, bytes, checksum FROM shards ORDER BY file") {
+                lines.append("shard \(row["file"] as String) \(row["records"] as Int64) \(row["tokens"] as Int64) \(row["bytes"] as Int64) \(row["checksum"] as String)")
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT stage, unit, statistics FROM build_units ORDER BY stage, unit") {
+                lines.append("unit \(row["stage"] as String) \(row["unit"] as Int) \((row["statistics"] as String).replacingNewlines())")
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT name, value FROM statistics ORDER BY name") {
+                lines.append("statistic \(row["name"] as String) \(row["value"] as Double)")
+            }
+            return lines.joined(separator: "\n") + "\n"
+        }
+    }
+
     // MARK: Statistics
 
     public func setStatistics(run: Int64, _ values: [(String, Double)]) throws {
@@ -251,4 +332,8 @@ public enum CatalogError: Error, CustomStringConvertible, Sendable {
         case .unknownRun(let id): return "catalog has no run \(id)"
         }
     }
+}
+
+extension String {
+    fileprivate func replacingNewlines() -> String { split(separator: "\n").joined(separator: "; ") }
 }

@@ -9,6 +9,14 @@ public struct ShardFileSummary: Sendable, Equatable {
     public let bytes: UInt64
     /// XXH64 of the whole file.
     public let checksum: UInt64
+
+    public init(path: String, records: UInt64, tokens: UInt64, bytes: UInt64, checksum: UInt64) {
+        self.path = path
+        self.records = records
+        self.tokens = tokens
+        self.bytes = bytes
+        self.checksum = checksum
+    }
 }
 
 /// A record the writer refuses, and why.

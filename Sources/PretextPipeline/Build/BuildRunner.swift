@@ -1,0 +1,265 @@
+import Dispatch
+import PretextCore
+import PretextLabeling
+import PretextShards
+import PretextText
+import Synchronization
+
+/// Runs a pipeline: stage 1 tokenizes the corpus into a document store, stage 2 labels and
+/// masks it into shards. Deterministic, resumable, parallel.
+///
+/// Work is cut into units: consecutive documents until `documentsPerUnit` documents or
+/// `unitBytes` bytes of text. Units are numbered in corpus order and depend only on the input
+/// and the config — never on threads — and every random choice is keyed by (seed, purpose,
+/// document or unit, copy). Each unit's output goes to its own files (`store/unit-NNNNN.*`,
+/// `part-NNNNN-MMMMM.ptxs`), recorded in the catalog in one transaction when the unit is done.
+/// Hence:
+/// - any `--threads` gives the same bytes (threads only decide which unit runs where);
+/// - `--task i --tasks n` builds the units with `unit % n == i`, and `pretext merge` of the n
+///   folders equals one run;
+/// - a killed run resumes: finished units are skipped, leftovers of unfinished ones deleted;
+///   a finished run is not redone.
+/// NSP draws negatives from the whole store, so with NSP every task tokenizes every unit.
+public final class BuildRunner {
+    public let config: PipelineConfig
+    public let threads: Int
+    public let task: Int
+    public let tasks: Int
+    private let log: @Sendable (String) -> Void
+    private let progress: BuildProgress?
+
+    public enum Outcome: Sendable, Equatable {
+        /// Built (or finished a resumed build); statistics of the units this task owns.
+        case built(units: Int, shards: Int, resumedUnits: Int)
+        /// The catalog already holds a finished run of this configuration.
+        case alreadyComplete
+    }
+
+    public struct BuildError: Error, CustomStringConvertible, Sendable {
+        public let message: String
+        public var description: String { message }
+    }
+
+    public init(config: PipelineConfig, threads: Int = 1, task: Int = 0, tasks: Int = 1, progress: BuildProgress? = nil,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        precondition(threads >= 1 && tasks >= 1 && task >= 0 && task < tasks)
+        self.progress = progress
+        self.config = config
+        self.threads = threads
+        self.task = task
+        self.tasks = tasks
+        self.log = log
+    }
+
+    static let storeStage = "store"
+    static let labelStage = "label"
+    static let inputStage = "input"
+
+    /// The statistics of a build from its catalog's unit rows: the corpus counters of every
+    /// labeled unit's store row, every label row, and the input row. A single run, a task, and
+    /// a merge of tasks all use this, so a merge reproduces a single run's figures exactly.
+    public static func aggregateStatistics(catalog: Catalog, run: Int64) throws -> BuildStatistics {
+        let labels = try catalog.finishedUnits(run: run, stage: labelStage)
+        var total = BuildStatistics()
+        for (unit, stats) in try catalog.finishedUnits(run: run, stage: storeStage) where labels[unit] != nil { total += BuildStatistics(stats) }
+        for (_, stats) in labels { total += BuildStatistics(stats) }
+        for (_, stats) in try catalog.finishedUnits(run: run, stage: inputStage) { total += BuildStatistics(stats) }
+        return total
+    }
+
+    static func pad(_ n: Int) -> String {
+        let s = String(n)
+        return String(repeating: "0", count: max(0, 5 - s.count)) + s
+    }
+
+    /// The configuration text stored in the catalog: the canonical config plus the tokenizer
+    /// file's fingerprint (the same path with other contents is another build).
+    func catalogConfigText(tokenizerFingerprint: UInt64) -> String {
+        config.canonicalText + "tokenizer.fingerprint = \"\(hex(tokenizerFingerprint))\"\n"
+    }
+
+    public func run() throws -> Outcome {
+        let out = config.outputPath
+        guard !out.isEmpty else { throw BuildError(message: "no output folder (output.path or --output)") }
+        guard !config.inputPaths.isEmpty else { throw BuildError(message: "no inputs (input.paths or --input)") }
+        guard !config.tokenizerPath.isEmpty else { throw BuildError(message: "no tokenizer (tokenizer.path or --tokenizer)") }
+
+        var vocabOptions = TokenizerFile.VocabFileOptions()
+        vocabOptions.normalizer.lowercase = config.lowercase
+        vocabOptions.maxInputCharactersPerWord = config.maxWordCharacters
+        let tokenizerFile = try TokenizerFile.load(config.tokenizerPath, vocabOptions: vocabOptions)
+        let vocabulary = try BuildVocabulary(file: tokenizerFile)
+        let (fingerprint, _) = try FileChecksum.xxh64(ofFile: config.tokenizerPath)
+        let configText = catalogConfigText(tokenizerFingerprint: fingerprint)
+        let inputs = try CorpusInputs.open(paths: config.inputPaths, format: config.corpusFormat, options: config.readerOptions)
+
+        // The catalog decides between a new build, a resume and nothing to do.
+        let catalog = try Catalog(folder: out, create: true)
+        let runs = try catalog.runs()
+        let run: Int64
+        if let previous = runs.last {
+            guard previous.configText == configText && previous.seed == config.seed else {
+                throw BuildError(message: "\(out) holds a build of another configuration (catalog config \(previous.configHash)); use another --output")
+            }
+            if previous.status == .finished {
+                return .alreadyComplete
+            }
+            run = previous.id
+            try catalog.reopenRun(run)
+            log("resuming run \(run) in \(out)")
+        } else {
+            run = try catalog.beginRun(configText: configText, seed: config.seed)
+        }
+        do {
+            let outcome = try build(run: run, catalog: catalog, inputs: inputs, vocabulary: vocabulary)
+            try catalog.endRun(run, status: .finished)
+            return outcome
+        } catch {
+            try? catalog.endRun(run, status: .failed)
+            throw error
+        }
+    }
+
+    private func build(run: Int64, catalog: Catalog, inputs: CorpusInputs, vocabulary: BuildVocabulary) throws -> Outcome {
+        let out = config.outputPath
+        let storeFolder = out + "/" + DocumentStoreFiles.folderName
+        let needsAllUnits = config.task == .nsp
+        func owned(_ unit: Int) -> Bool { unit % tasks == task }
+
+        // Stage 1: read, split, tokenize → document store.
+        let storeDone = try catalog.finishedUnits(run: run, stage: Self.storeStage)
+        var unitCount = 0
+        var batch: [Document] = []
+        var batchBytes = 0
+        var inputDocuments: [Int: UInt64] = [:]
+        func closeUnit() throws {
+            defer { batch.removeAll(keepingCapacity: true); batchBytes = 0; unitCount += 1 }
+            let unit = unitCount
+            guard needsAllUnits || owned(unit) else { return }
+            if storeDone[unit] != nil { return }
+            let (documents, stats) = tokenize(batch, vocabulary: vocabulary)
+            try PosixFile.removeIfPresent(storeFolder + "/" + DocumentStoreFiles.shardName(unit: unit) + ShardWriter.partialSuffix)
+            _ = try DocumentStoreFiles.writeUnit(folder: storeFolder, unit: unit, documents: documents,
+                                                 tokenWidth: ShardSchema.tokenWidth(forVocabularySize: vocabulary.size),
+                                                 vocabularySize: UInt32(vocabulary.size))
+            try catalog.recordUnit(run: run, stage: Self.storeStage, unit: unit, shards: [], statistics: stats.pairs)
+        }
+        let totalBytes = Double(inputs.inputs.reduce(UInt64(0)) { $0 + ((try? MappedFile(path: $1.path).bytes.count).map(UInt64.init) ?? 0) })
+        var bytesSeen = 0.0
+        let report = try inputs.forEachDocument { document in
+            inputDocuments[Int(document.inputOrdinal), default: 0] += 1
+            batch.append(document)
+            batchBytes += document.byteCount
+            bytesSeen += Double(document.byteCount)
+            progress?.update(stage: 1, done: bytesSeen, total: totalBytes, inputBytes: bytesSeen, instances: 0)
+            if batch.count >= config.documentsPerUnit || batchBytes >= config.unitBytes { try closeUnit() }
+        }
+        if !batch.isEmpty { try closeUnit() }
+        for input in inputs.inputs {
+            let (fingerprint, size) = try FileChecksum.xxh64(ofFile: input.path)
+            try catalog.recordInput(run: run, Catalog.Input(ordinal: Int(input.ordinal), path: input.path, size: size, fingerprint: hex(fingerprint),
+                                                            documents: inputDocuments[Int(input.ordinal)] ?? 0, status: "read"))
+        }
+        for problem in report.problems.prefix(20) { log("input: \(problem)") }
+        if report.problems.count > 20 || report.problemsOmitted > 0 {
+            log("input: … \(report.problems.count - min(20, report.problems.count) + Int(report.problemsOmitted)) more problems (counted in the statistics)")
+        }
+
+        // Stage 2: label and mask each owned unit → shards.
+        let storeUnits = (0..<unitCount).filter { needsAllUnits || owned($0) }
+        let labelDone = try catalog.finishedUnits(run: run, stage: Self.labelStage)
+        let todo = (0..<unitCount).filter { owned($0) && labelDone[$0] == nil }
+        let next = Atomic<Int>(0)
+        let failure = Mutex<Error?>(nil)
+        let labeler = UnitLabeler(config: config, vocabulary: vocabulary, outputFolder: out)
+        let storeUnitsCopy = storeUnits
+        let todoCopy = todo
+        let progressCopy = progress
+        let instancesDone = Mutex<Double>(0)
+        let unitsDone = Mutex<Double>(0)
+        let todoCount = Double(todo.count)
+        let seenBytes = bytesSeen
+        DispatchQueue.concurrentPerform(iterations: min(threads, max(1, todo.count))) { _ in
+            do {
+                let store = try DocumentStore(folder: storeFolder, units: storeUnitsCopy)
+                while true {
+                    let k = next.add(1, ordering: .relaxed).oldValue
+                    if k >= todoCopy.count || failure.withLock({ $0 != nil }) { break }
+                    let unit = todoCopy[k]
+                    let position = storeUnitsCopy.firstIndex(of: unit)!
+                    let (summaries, stats) = try labeler.label(unit: unit, documents: store.documentRange(unitPosition: position), store: store)
+                    try catalog.recordUnit(run: run, stage: Self.labelStage, unit: unit, shards: summaries, statistics: stats.pairs)
+                    let instances = instancesDone.withLock { $0 += stats["instances"]; return $0 }
+                    let units = unitsDone.withLock { $0 += 1; return $0 }
+                    progressCopy?.update(stage: 2, done: units, total: todoCount, inputBytes: seenBytes, instances: instances)
+                }
+            } catch {
+                failure.withLock { if $0 == nil { $0 = error } }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+
+        // Reader counters: every task reads every input, so task 0 records them once.
+        let inputRecorded = try !catalog.finishedUnits(run: run, stage: Self.inputStage).isEmpty
+        if task == 0 && !inputRecorded {
+            var counters = BuildStatistics()
+            for (name, value) in [("input_empty_documents", report.emptyDocuments), ("input_invalid_utf8_lines", report.invalidUTF8Lines),
+                                  ("input_nul_bytes", report.nulBytes), ("input_crlf_lines", report.crlfLines),
+                                  ("input_boms_stripped", report.bomsStripped), ("input_overlong_lines", report.overlongLines),
+                                  ("input_split_documents", report.splitDocuments), ("input_malformed_json_lines", report.malformedJSONLines)] {
+                counters.add(name, Double(value))
+            }
+            try catalog.recordUnit(run: run, stage: Self.inputStage, unit: 0, shards: [], statistics: counters.pairs)
+        }
+        try catalog.setStatistics(run: run, try Self.aggregateStatistics(catalog: catalog, run: run).withDerivedValues)
+        return .built(units: todo.count, shards: try catalog.shards().count, resumedUnits: labelDone.count)
+    }
+
+    /// Splits (when needed) and tokenizes a unit's documents on `threads` threads, in order.
+    func tokenize(_ documents: [Document], vocabulary: BuildVocabulary) -> ([TokenizedDocument], BuildStatistics) {
+        let parts = max(1, min(threads, documents.count))
+        let chunks = (0..<parts).map { p in Array(documents[(documents.count * p / parts)..<(documents.count * (p + 1) / parts)]) }
+        let splitter = SentenceSplitter(language: SentenceSplitter.Language(rawValue: config.splitterLanguage) ?? .auto)
+        let tokenizer = vocabulary.tokenizer
+        let unknown = vocabulary.unknownID
+        let results = OrderedParallelMap.map(chunks, threads: parts) { chunk -> ([TokenizedDocument], BuildStatistics) in
+            var scratch = TokenizerScratch()
+            var ids: [UInt32] = []
+            var stats = BuildStatistics()
+            var out: [TokenizedDocument] = []
+            for document in chunk {
+                var tokenized = TokenizedDocument(inputOrdinal: document.inputOrdinal, documentOrdinal: document.documentOrdinal)
+                func add(_ sentence: UnsafeBufferPointer<UInt8>) {
+                    ids.removeAll(keepingCapacity: true)
+                    tokenizer.encode(sentence, into: &ids, scratch: &scratch)
+                    if ids.isEmpty { return }
+                    tokenized.append(sentence: ids)
+                    if let unknown { stats.add("unk_tokens", Double(ids.reduce(0) { $0 + ($1 == unknown ? 1 : 0) })) }
+                }
+                for segment in document.segments {
+                    if document.segmentsAreSentences {
+                        segment.withUnsafeBufferPointer { add($0) }
+                    } else {
+                        segment.withUnsafeBufferPointer { bytes in
+                            for range in splitter.split(UnsafeRawBufferPointer(bytes)) { add(UnsafeBufferPointer(rebasing: bytes[range])) }
+                        }
+                    }
+                }
+                if tokenized.sentenceCount == 0 {
+                    stats.add("empty_documents_skipped")
+                    continue
+                }
+                stats.add("documents")
+                stats.add("sentences", Double(tokenized.sentenceCount))
+                stats.add("tokens", Double(tokenized.tokens.count))
+                stats.add("input_bytes", Double(document.byteCount))
+                out.append(tokenized)
+            }
+            return (out, stats)
+        }
+        var all: [TokenizedDocument] = []
+        var stats = BuildStatistics()
+        for (docs, s) in results { all += docs; stats += s }
+        return (all, stats)
+    }
+}

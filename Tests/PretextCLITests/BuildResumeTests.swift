@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import PretextCore
+import PretextShards
+import PretextTestSupport
+
+/// kill -9 the real `pretext build` at random moments, rerun the same command until it
+/// finishes, and compare with an uninterrupted build: same shard bytes, same catalog content.
+@Suite(.serialized) struct BuildResumeTests {
+    /// The first 200 documents of the English sample, shared by every build of this suite.
+    static let corpus: String = {
+        let en = try! String(contentsOfFile: CLI.packageRoot + "/corpora/en-sample.txt", encoding: .utf8)
+        return try! TemporaryFolder.shared.file(named: "resume-corpus.txt", text: en.components(separatedBy: "\n\n").prefix(200).joined(separator: "\n\n"))
+    }()
+
+    static func pipeline(output: String) throws -> String {
+        let corpus = Self.corpus
+        return try TemporaryFolder.shared.file(named: "resume.toml", text: """
+            [input]
+            paths = ["\(corpus)"]
+            [tokenizer]
+            path = "\(CLI.packageRoot)/Tests/PretextTextTests/Fixtures/wordpiece-2k.tokenizer.json"
+            [task]
+            kind = "nsp"
+            [masking]
+            dupe_factor = 3
+            strategy = "whole-word"
+            [output]
+            path = "\(output)"
+            documents_per_unit = 8
+            shard_bytes = 65536
+            seed = 99
+            """)
+    }
+
+    static func snapshot(_ folder: String) throws -> ([String: Data], String) {
+        var files: [String: Data] = [:]
+        for name in try PosixFile.listDirectory(folder) where name.hasSuffix(".ptxs") || name.hasSuffix(".partial") {
+            files[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
+        }
+        return (files, try Catalog(folder: folder).contentText())
+    }
+
+    @Test func killedBuildsResumeToTheSameBytes() throws {
+        let reference = CLI.temporaryFolder()
+        let done = try CLI.run(["build", try Self.pipeline(output: reference), "--threads", "2"])
+        #expect(done.status == 0, "\(done.output)")
+        let expected = try Self.snapshot(reference)
+        #expect(expected.0.count > 5)
+
+        let folder = CLI.temporaryFolder()
+        let file = try Self.pipeline(output: folder)
+        var random = KeyedRandom(seed: 2024, purpose: .testData, index: 0)
+        var kills = 0
+        for attempt in 0..<12 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CLI.binary)
+            process.arguments = ["build", file, "--threads", attempt % 2 == 0 ? "1" : "2"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32(30_000 + random.below(900_000)))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+        }
+        let finish = try CLI.run(["build", file])
+        #expect(finish.status == 0, "\(finish.output)")
+        #expect(kills >= 3, "the build finished too fast to be interrupted")
+        let resumed = try Self.snapshot(folder)
+        #expect(resumed.0.keys.sorted() == expected.0.keys.sorted(), "no partial files may remain")
+        for (name, data) in expected.0 { #expect(resumed.0[name] == data, "\(name) differs after resume") }
+        #expect(resumed.1 == expected.1)
+        let verify = try CLI.run(["verify", folder])
+        #expect(verify.status == 0, "\(verify.output)")
+        let again = try CLI.run(["build", file])
+        #expect(again.output.contains("nothing to do"))
+    }
+}
