@@ -59,7 +59,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "pretext-bench",
-            dependencies: ["PretextCore", "PretextShards", "CLZ4"]
+            dependencies: ["PretextCore", "PretextText", "PretextShards", "CLZ4"]
         ),
 
         .target(name: "PretextTestSupport", path: "Tests/PretextTestSupport"),
