@@ -40,10 +40,12 @@
 /// space, closers attached (`。」`, `！）`); not a fullwidth `．` between digits, nor a
 /// Japanese quotation before と/って. ASCII marks after Han or kana split like Korean ones.
 ///
-/// Known limitations (docs/SPLITTING.md): no splitting on line breaks inside the paragraph;
-/// a sentence ending in a listed abbreviation or a name-like initial (`Part I. The`) is not
-/// split; `No.` before a number, a sentence starting with a lowercase word or a symbol after
-/// a period is not split; case is known for Latin, Greek, Cyrillic and fullwidth letters only.
+/// Known limitations (docs/SPLITTING.md): line breaks inside the paragraph are white space,
+/// not boundaries; a sentence that ends in a listed abbreviation or a name-like initial is
+/// kept with the next one (`Part I. The`, `Acme Inc. Research began`); a sentence that starts
+/// with a lowercase word or a symbol other than a code token is kept with the previous one;
+/// Korean sentences need a terminal mark (no morphology); case is known for Latin, Greek,
+/// Cyrillic and fullwidth letters only.
 public struct SentenceSplitter: Sendable {
     public let language: Language
 
