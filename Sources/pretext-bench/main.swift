@@ -6,6 +6,14 @@
 // on one thread, shard write (encode + filter + LZ4 + XXH64 + write) and read (read + XXH64
 // + LZ4 + decode) throughput in MB/s of uncompressed token bytes, for each filter, plus raw
 // LZ4 on the same bytes in 64 KiB blocks. Prints `key=value` lines for the script to parse.
+//
+//   pretext-bench split <paragraphs.txt> [--language english|korean|cjk|auto] [--output FILE] [--repeat N]
+//
+// Reads one paragraph per line, splits each into sentences with `SentenceSplitter` and writes
+// one line per paragraph to FILE: the sentences' UTF-8 byte ranges in the paragraph as
+// `start-end` pairs separated by spaces. Prints `key=value` lines: paragraphs, sentences,
+// input MB, and the splitter's throughput (best of N passes over all paragraphs in memory,
+// one thread, output formatting excluded).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -190,12 +198,70 @@ func benchTokenize(_ args: [String]) throws {
     print("pretext threads=\(threads) bytes=\(bytes) seconds=\(best) mb_s=\(Double(bytes) / best / 1e6) tokens_s=\(Double(tokens) / best) tokens=\(tokens)")
 }
 
+nonisolated(unsafe) var rangeSink = 0
+
+func benchSplit(_ args: [String]) throws {
+    let usage = "usage: pretext-bench split <paragraphs.txt> [--language english|korean|cjk|auto] [--output FILE] [--repeat N]"
+    guard let path = args.first, !path.hasPrefix("--") else { fail(usage) }
+    let languageName = option("--language", args) ?? "auto"
+    guard let language = SentenceSplitter.Language(rawValue: languageName) else { fail(usage) }
+    let repeats = max(1, Int(option("--repeat", args) ?? "3") ?? 3)
+    let file = try PosixFile(path: path, mode: .readOnly)
+    let text = try file.read(count: Int(try file.size()), at: 0)
+    try file.close()
+    // Paragraph line ranges (a final line without a line feed counts; CR before LF is dropped).
+    var lines: [Range<Int>] = []
+    var start = 0
+    for (i, b) in text.enumerated() where b == 0x0A {
+        lines.append(start..<(i > start && text[i - 1] == 0x0D ? i - 1 : i))
+        start = i + 1
+    }
+    if start < text.count { lines.append(start..<text.count) }
+    let inputBytes = lines.reduce(0) { $0 + $1.count }
+    let splitter = SentenceSplitter(language: language)
+
+    var best = Double.infinity
+    var sentences = 0
+    try text.withUnsafeBytes { buffer in
+        for r in 0..<repeats {
+            var count = 0
+            let t0 = now()
+            for line in lines {
+                let ranges = splitter.split(UnsafeRawBufferPointer(rebasing: buffer[line]))
+                count += ranges.count
+                rangeSink &+= ranges.last?.upperBound ?? 0
+            }
+            best = min(best, now() - t0)
+            if r == 0 { sentences = count }
+        }
+        if let output = option("--output", args) {
+            let out = try PosixFile(path: output, mode: .createTruncate)
+            var chunk: [UInt8] = []
+            chunk.reserveCapacity(1 << 20)
+            for line in lines {
+                let ranges = splitter.split(UnsafeRawBufferPointer(rebasing: buffer[line]))
+                for (k, range) in ranges.enumerated() {
+                    if k > 0 { chunk.append(0x20) }
+                    chunk += Array("\(range.lowerBound)-\(range.upperBound)".utf8)
+                }
+                chunk.append(0x0A)
+                if chunk.count >= 1 << 20 { try out.writeAll(chunk); chunk.removeAll(keepingCapacity: true) }
+            }
+            try out.writeAll(chunk)
+            try out.close()
+        }
+    }
+    print("split language=\(languageName) paragraphs=\(lines.count) sentences=\(sentences) input_mb=\(Double(inputBytes) / 1e6) seconds=\(best) mb_s=\(Double(inputBytes) / best / 1e6)")
+}
+
 let args = Array(CommandLine.arguments.dropFirst())
 switch args.first {
 case "tokenize":
     do { try benchTokenize(Array(args.dropFirst())) } catch { fail("\(error)") }
 case "shards":
     do { try benchShards(Array(args.dropFirst())) } catch { fail("\(error)") }
+case "split":
+    do { try benchSplit(Array(args.dropFirst())) } catch { fail("\(error)") }
 default:
-    fail("usage: pretext-bench shards <tokens.u16> [--work DIR] [--repeat N]")
+    fail("usage: pretext-bench shards <tokens.u16> [--work DIR] [--repeat N]\n       pretext-bench tokenize <tokenizer> <corpus> [--threads N] [--repeat N]\n       pretext-bench split <paragraphs.txt> [--language L] [--output FILE] [--repeat N]")
 }
