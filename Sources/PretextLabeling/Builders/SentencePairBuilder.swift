@@ -95,13 +95,9 @@ public struct SentencePairBuilder: Sendable {
                                 if other != documentIndex { break }
                             }
                         }
-                        let randomDocument = try corpus.document(other)
-                        if randomDocument.sentenceCount > 0 {
-                            let start = random.below(randomDocument.sentenceCount)
-                            for k in start..<randomDocument.sentenceCount {
-                                b.append(contentsOf: randomDocument.sentence(k))
-                                if b.count >= room { break }
-                            }
+                        let sentences = try corpus.sentenceCount(other)
+                        if sentences > 0 {
+                            try corpus.appendSentences(of: other, from: random.below(sentences), to: &b, until: room)
                         }
                         // Put the unused sentences of the chunk back.
                         i -= chunk.count - aEnd

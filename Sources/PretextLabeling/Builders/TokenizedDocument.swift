@@ -42,6 +42,23 @@ public struct TokenizedDocument: Sendable, Equatable {
 public protocol DocumentSource {
     var documentCount: Int { get }
     func document(_ index: Int) throws -> TokenizedDocument
+    /// Number of sentences of document `index` (cheap: no tokens read).
+    func sentenceCount(_ index: Int) throws -> Int
+    /// Appends sentences `start…` of document `index` to `tokens`, stopping after the sentence
+    /// that brings `tokens` to `target` or more (the NSP random-next rule).
+    func appendSentences(of index: Int, from start: Int, to tokens: inout [UInt32], until target: Int) throws
+}
+
+extension DocumentSource {
+    public func sentenceCount(_ index: Int) throws -> Int { try document(index).sentenceCount }
+
+    public func appendSentences(of index: Int, from start: Int, to tokens: inout [UInt32], until target: Int) throws {
+        let d = try document(index)
+        for k in start..<d.sentenceCount {
+            tokens.append(contentsOf: d.sentence(k))
+            if tokens.count >= target { break }
+        }
+    }
 }
 
 /// A `DocumentSource` over documents held in memory (tests, small corpora).

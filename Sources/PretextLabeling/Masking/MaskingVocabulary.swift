@@ -3,8 +3,9 @@
 ///
 /// Word boundaries: WordPiece marks continuations (`##ing`); byte-level BPE marks word starts
 /// (`Ġ`, the byte-to-unicode form of a leading space) — every other token continues the word
-/// before it. Both are turned into one `isContinuation` table by id.
-public struct MaskingVocabulary: Sendable {
+/// before it. Both are turned into one `isContinuation` table by id. A final class: shared by
+/// every thread of a build, read per token without reference counting on its tables.
+public final class MaskingVocabulary: Sendable {
     public let maskID: UInt32
     /// `isSpecial[id]`: never chosen for masking, never a random replacement.
     public let isSpecial: [Bool]
@@ -13,8 +14,7 @@ public struct MaskingVocabulary: Sendable {
     /// Ids random replacements are drawn from (the non-special vocabulary), ascending.
     public let randomPool: [UInt32]
 
-    public init(size: Int, maskID: UInt32, specialIDs: Set<UInt32>, continuation: (UInt32) -> Bool) {
-        self.maskID = maskID
+    public convenience init(size: Int, maskID: UInt32, specialIDs: Set<UInt32>, continuation: (UInt32) -> Bool) {
         var special = [Bool](repeating: false, count: size)
         var cont = [Bool](repeating: false, count: size)
         var pool: [UInt32] = []
@@ -24,10 +24,16 @@ public struct MaskingVocabulary: Sendable {
             cont[id] = !special[id] && continuation(u)
             if !special[id] { pool.append(u) }
         }
-        isSpecial = special
-        isContinuation = cont
-        randomPool = pool
+        self.init(maskID: maskID, isSpecial: special, isContinuation: cont, randomPool: pool)
     }
+
+    private init(maskID: UInt32, isSpecial: [Bool], isContinuation: [Bool], randomPool: [UInt32]) {
+        self.maskID = maskID
+        self.isSpecial = isSpecial
+        self.isContinuation = isContinuation
+        self.randomPool = randomPool
+    }
+
 
     /// For a WordPiece vocabulary: continuations start with `prefix` (`##`).
     public static func wordPiece(tokens: [String], maskID: UInt32, specialIDs: Set<UInt32>, prefix: String = "##") -> MaskingVocabulary {

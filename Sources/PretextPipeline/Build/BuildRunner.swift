@@ -169,8 +169,6 @@ public final class BuildRunner {
         let storeUnits = (0..<unitCount).filter { needsAllUnits || owned($0) }
         let labelDone = try catalog.finishedUnits(run: run, stage: Self.labelStage)
         let todo = (0..<unitCount).filter { owned($0) && labelDone[$0] == nil }
-        let next = Atomic<Int>(0)
-        let failure = Mutex<Error?>(nil)
         let labeler = UnitLabeler(config: config, vocabulary: vocabulary, outputFolder: out)
         let storeUnitsCopy = storeUnits
         let todoCopy = todo
@@ -179,25 +177,17 @@ public final class BuildRunner {
         let unitsDone = Mutex<Double>(0)
         let todoCount = Double(todo.count)
         let seenBytes = bytesSeen
-        DispatchQueue.concurrentPerform(iterations: min(threads, max(1, todo.count))) { _ in
-            do {
-                let store = try DocumentStore(folder: storeFolder, units: storeUnitsCopy)
-                while true {
-                    let k = next.add(1, ordering: .relaxed).oldValue
-                    if k >= todoCopy.count || failure.withLock({ $0 != nil }) { break }
-                    let unit = todoCopy[k]
-                    let position = storeUnitsCopy.firstIndex(of: unit)!
-                    let (summaries, stats) = try labeler.label(unit: unit, documents: store.documentRange(unitPosition: position), store: store)
-                    try catalog.recordUnit(run: run, stage: Self.labelStage, unit: unit, shards: summaries, statistics: stats.pairs)
-                    let instances = instancesDone.withLock { $0 += stats["instances"]; return $0 }
-                    let units = unitsDone.withLock { $0 += 1; return $0 }
-                    progressCopy?.update(stage: 2, done: units, total: todoCount, inputBytes: seenBytes, instances: instances)
-                }
-            } catch {
-                failure.withLock { if $0 == nil { $0 = error } }
-            }
+        // Units run one after another; inside a unit the labeler spreads NSP/SOP documents over
+        // the threads (one store per thread: readers are not thread-safe).
+        let stores = try (0..<threads).map { _ in try DocumentStore(folder: storeFolder, units: storeUnitsCopy) }
+        for unit in todoCopy {
+            let position = storeUnitsCopy.firstIndex(of: unit)!
+            let (summaries, stats) = try labeler.label(unit: unit, documents: stores[0].documentRange(unitPosition: position), stores: stores)
+            try catalog.recordUnit(run: run, stage: Self.labelStage, unit: unit, shards: summaries, statistics: stats.pairs)
+            let instances = instancesDone.withLock { $0 += stats["instances"]; return $0 }
+            let units = unitsDone.withLock { $0 += 1; return $0 }
+            progressCopy?.update(stage: 2, done: units, total: todoCount, inputBytes: seenBytes, instances: instances)
         }
-        if let error = failure.withLock({ $0 }) { throw error }
 
         // Reader counters: every task reads every input, so task 0 records them once.
         let inputRecorded = try !catalog.finishedUnits(run: run, stage: Self.inputStage).isEmpty

@@ -6,7 +6,7 @@ import PretextText
 /// WordPiece vocabularies name their specials `[CLS] [SEP] [MASK] [PAD] [UNK]`; byte-level BPE
 /// (RoBERTa) `<s> </s> <mask> <pad> <unk>`, GPT-2 `<|endoftext|>`. The end-of-document token of
 /// causal blocks is `<|endoftext|>` when present, else the separator.
-public struct BuildVocabulary: Sendable {
+public final class BuildVocabulary: Sendable {
     public let tokenizer: any TextTokenizer
     public let clsID: UInt32
     public let sepID: UInt32

@@ -9,59 +9,67 @@ import PretextShards
 /// Order inside a unit: copy-major (all documents of copy 0, then copy 1, …), documents in
 /// corpus order — as Google's script loops over dupes then documents. Randomness: pairs are
 /// keyed by (seed, document, copy); masks by (seed, document or unit, copy << 32 | instance).
+/// NSP/SOP documents are independent, so a unit's documents are cut into `stores.count`
+/// contiguous parts labeled in parallel (each part with its own store readers) and written
+/// in order; packing and causal blocks carry state from document to document and run in order.
 struct UnitLabeler: Sendable {
     let config: PipelineConfig
     let vocabulary: BuildVocabulary
     let outputFolder: String
 
-    func label(unit: Int, documents: Range<Int>, store: DocumentStore) throws -> ([ShardFileSummary], BuildStatistics) {
+    /// One record ready to write, with its contribution to the statistics.
+    func record(for instance: TrainingInstance, maskKey: UInt64, copy: Int, serial: Int, masker: Masker, stats: inout BuildStatistics) -> ShardRecord {
+        var tokens = instance.tokens
+        var record = ShardRecord(tokens: [], segmentBoundary: instance.segmentBoundary, pairLabel: instance.pairLabel,
+                                 inputOrdinal: instance.inputOrdinal, documentOrdinal: instance.documentOrdinal)
+        let special = vocabulary.masking.isSpecial
+        var maskable = 0
+        for t in tokens where !special[Int(t)] { maskable += 1 }
+        if config.maskingMode == .static {
+            var random = KeyedRandom(seed: config.seed, purpose: .staticMasking, index: maskKey, subindex: UInt64(copy) << 32 | UInt64(serial))
+            let original = tokens
+            let m = masker.mask(&tokens, random: &random)
+            record.maskedPositions = m.positions
+            record.maskedIDs = m.originalIDs
+            stats.add("masked_tokens", Double(m.positions.count))
+            for p in m.positions {
+                let now = tokens[Int(p)]
+                if now == vocabulary.maskID { stats.add("masked_as_mask") } else if now == original[Int(p)] { stats.add("masked_as_kept") } else { stats.add("masked_as_random") }
+            }
+        }
+        record.tokens = tokens
+        stats.add("instances")
+        stats.add("instance_tokens", Double(tokens.count))
+        stats.add("maskable_tokens", Double(maskable))
+        stats.addLength(tokens.count)
+        if tokens.count == config.maxSequenceLength { stats.add("full_length_instances") }
+        if instance.truncated { stats.add("truncated_instances") }
+        if let label = instance.pairLabel { stats.add("label_\(label)") }
+        return record
+    }
+
+    func label(unit: Int, documents: Range<Int>, stores: [DocumentStore]) throws -> ([ShardFileSummary], BuildStatistics) {
         let prefix = "part-" + BuildRunner.pad(unit)
         // Leftovers of an interrupted attempt at this unit.
         for name in try PosixFile.listDirectory(outputFolder) where name.hasPrefix(prefix + "-") {
             try PosixFile.removeIfPresent(outputFolder + "/" + name)
         }
         let pairs = config.task == .nsp || config.task == .sop
-        let masks = config.maskingMode == .static
         let width = ShardSchema.tokenWidth(forVocabularySize: vocabulary.size)
         let metadata = """
             {"task":"\(config.task.rawValue)","max_seq_length":\(config.maxSequenceLength),"masking":"\(config.maskingMode.rawValue)",\
             "cls_id":\(vocabulary.clsID),"sep_id":\(vocabulary.sepID),"mask_id":\(vocabulary.maskID),"pad_id":\(vocabulary.padID),\
             "eod_id":\(vocabulary.endOfDocumentID),"vocab_size":\(vocabulary.size)}
             """
-        let header = ShardHeader(schema: ShardSchema(tokenWidth: width, hasPairs: pairs, hasMasks: masks),
+        let header = ShardHeader(schema: ShardSchema(tokenWidth: width, hasPairs: pairs, hasMasks: config.maskingMode == .static),
                                  filter: .recommended(forTokenWidth: width), vocabularySize: UInt32(vocabulary.size),
                                  blockLengthLimit: UInt32(ShardFormat.defaultBlockLengthLimit), metadata: metadata)
         let writer = try ShardSetWriter(folder: outputFolder, prefix: prefix, header: header, shardTargetBytes: UInt64(config.shardBytes))
         let masker = Masker(options: config.maskingOptions, vocabulary: vocabulary.masking)
         var stats = BuildStatistics()
-
-        func emit(_ instance: TrainingInstance, maskKey: UInt64, copy: Int, serial: Int) throws {
-            var tokens = instance.tokens
-            var record = ShardRecord(tokens: [], segmentBoundary: instance.segmentBoundary, pairLabel: instance.pairLabel,
-                                     inputOrdinal: instance.inputOrdinal, documentOrdinal: instance.documentOrdinal)
-            let maskable = tokens.reduce(0) { $0 + (vocabulary.masking.isSpecial[Int($1)] ? 0 : 1) }
-            if masks {
-                var random = KeyedRandom(seed: config.seed, purpose: .staticMasking, index: maskKey, subindex: UInt64(copy) << 32 | UInt64(serial))
-                let original = tokens
-                let m = masker.mask(&tokens, random: &random)
-                record.maskedPositions = m.positions
-                record.maskedIDs = m.originalIDs
-                stats.add("masked_tokens", Double(m.positions.count))
-                for p in m.positions {
-                    let now = tokens[Int(p)]
-                    if now == vocabulary.maskID { stats.add("masked_as_mask") } else if now == original[Int(p)] { stats.add("masked_as_kept") } else { stats.add("masked_as_random") }
-                }
-            }
-            record.tokens = tokens
-            try writer.append(record)
-            stats.add("instances")
-            stats.add("instance_tokens", Double(tokens.count))
-            stats.add("maskable_tokens", Double(maskable))
-            stats.addLength(tokens.count)
-            if tokens.count == config.maxSequenceLength { stats.add("full_length_instances") }
-            if instance.truncated { stats.add("truncated_instances") }
-            if let label = instance.pairLabel { stats.add("label_\(label)") }
-        }
+        // The unit's own documents are read once and kept (a unit is at most unit_bytes of
+        // text); only negatives from other documents go back to the store.
+        let own = try documents.map { try stores[0].document($0) }
 
         for copy in 0..<config.dupeFactor {
             switch config.task {
@@ -70,33 +78,54 @@ struct UnitLabeler: Sendable {
                                                   maxSequenceLength: config.maxSequenceLength,
                                                   shortSequenceProbability: config.shortSequenceProbability,
                                                   clsID: vocabulary.clsID, sepID: vocabulary.sepID, seed: config.seed)
-                var counts = SentencePairBuilder.Counts()
-                for d in documents {
-                    for (k, instance) in try builder.instances(documentIndex: d, corpus: store, copy: copy, counts: &counts).enumerated() {
-                        try emit(instance, maskKey: UInt64(d), copy: copy, serial: k)
+                let parts = max(1, min(stores.count, documents.count))
+                let work = (0..<parts).map { p in
+                    (p, (documents.lowerBound + documents.count * p / parts)..<(documents.lowerBound + documents.count * (p + 1) / parts))
+                }
+                let labeler = self
+                let storeList = UncheckedSendable(stores)
+                let results = OrderedParallelMap.map(work, threads: parts) { part -> Result<([ShardRecord], BuildStatistics), Error> in
+                    Result {
+                        let corpus = UnitDocuments(store: storeList.value[part.0], range: documents, documents: own)
+                        var records: [ShardRecord] = []
+                        var partStats = BuildStatistics()
+                        var counts = SentencePairBuilder.Counts()
+                        for d in part.1 {
+                            for (k, instance) in try builder.instances(documentIndex: d, corpus: corpus, copy: copy, counts: &counts).enumerated() {
+                                records.append(labeler.record(for: instance, maskKey: UInt64(d), copy: copy, serial: k, masker: masker, stats: &partStats))
+                            }
+                        }
+                        partStats.add("single_segment_chunks", Double(counts.singleSegmentChunks))
+                        partStats.add("split_single_sentences", Double(counts.splitSingleSentences))
+                        partStats.add("skipped_chunks", Double(counts.skippedChunks))
+                        return (records, partStats)
                     }
                 }
-                stats.add("single_segment_chunks", Double(counts.singleSegmentChunks))
-                stats.add("split_single_sentences", Double(counts.splitSingleSentences))
-                stats.add("skipped_chunks", Double(counts.skippedChunks))
+                for result in results {
+                    let (records, partStats) = try result.get()
+                    for r in records { try writer.append(r) }
+                    stats += partStats
+                }
             case .fullSentences, .docSentences:
                 var packer = SentencePacker(maxSequenceLength: config.maxSequenceLength, crossDocuments: config.task == .fullSentences,
                                             clsID: vocabulary.clsID, sepID: vocabulary.sepID, documentSeparatorID: vocabulary.sepID)
                 var serial = 0
                 let key = UInt64(unit) << 32
-                for d in documents {
-                    try packer.add(try store.document(d)) { try emit($0, maskKey: key, copy: copy, serial: serial); serial += 1 }
+                func emit(_ instance: TrainingInstance) throws {
+                    try writer.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, stats: &stats))
+                    serial += 1
                 }
-                try packer.finish { try emit($0, maskKey: key, copy: copy, serial: serial); serial += 1 }
+                for doc in own { try packer.add(doc, emit: emit) }
+                try packer.finish(emit: emit)
                 stats.add("truncated_sentences", Double(packer.truncatedSentences))
             case .causal:
                 var builder = CausalBlockBuilder(blockLength: config.maxSequenceLength, endOfDocument: vocabulary.endOfDocumentID)
                 var serial = 0
                 let key = UInt64(unit) << 32
-                for d in documents {
-                    let doc = try store.document(d)
+                for doc in own {
                     try builder.add(document: doc.tokens, inputOrdinal: doc.inputOrdinal, documentOrdinal: doc.documentOrdinal) { block, input, document in
-                        try emit(TrainingInstance(tokens: block, inputOrdinal: input, documentOrdinal: document), maskKey: key, copy: copy, serial: serial)
+                        let instance = TrainingInstance(tokens: block, inputOrdinal: input, documentOrdinal: document)
+                        try writer.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, stats: &stats))
                         serial += 1
                     }
                 }
@@ -104,5 +133,38 @@ struct UnitLabeler: Sendable {
             }
         }
         return (try writer.finish(), stats)
+    }
+}
+
+/// Hands values that are used by one thread at a time (here: part k's store, only ever
+/// touched by the closure mapping part k) across a `@Sendable` boundary.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// A unit's documents in memory in front of the whole store.
+struct UnitDocuments: DocumentSource {
+    let store: DocumentStore
+    let range: Range<Int>
+    let documents: [TokenizedDocument]
+
+    var documentCount: Int { store.documentCount }
+
+    func document(_ index: Int) throws -> TokenizedDocument {
+        range.contains(index) ? documents[index - range.lowerBound] : try store.document(index)
+    }
+
+    func sentenceCount(_ index: Int) throws -> Int {
+        range.contains(index) ? documents[index - range.lowerBound].sentenceCount : try store.sentenceCount(index)
+    }
+
+    func appendSentences(of index: Int, from start: Int, to tokens: inout [UInt32], until target: Int) throws {
+        guard range.contains(index) else { return try store.appendSentences(of: index, from: start, to: &tokens, until: target) }
+        let d = documents[index - range.lowerBound]
+        for k in start..<d.sentenceCount {
+            tokens.append(contentsOf: d.sentence(k))
+            if tokens.count >= target { break }
+        }
     }
 }

@@ -14,6 +14,8 @@ import PretextShards
 /// whole or not at all.
 public enum DocumentStoreFiles {
     public static let folderName = "store"
+    /// Uncompressed block size of store shards (16 KiB, a quarter of the default).
+    public static let storeBlockTargetLength = 16 << 10
     static let magic: [UInt8] = Array("PTXDOCS1".utf8)
 
     public static func shardName(unit: Int) -> String { "unit-\(pad(unit)).\(ShardFormat.fileExtension)" }
@@ -31,7 +33,8 @@ public enum DocumentStoreFiles {
                                  filter: .recommended(forTokenWidth: tokenWidth), vocabularySize: vocabularySize,
                                  blockLengthLimit: UInt32(ShardFormat.defaultBlockLengthLimit),
                                  metadata: #"{"kind":"document-store"}"#)
-        let writer = try ShardWriter(path: folder + "/" + shardName(unit: unit), header: header)
+        // Small blocks: an NSP negative reads one or two sentences, and decodes one block for them.
+        let writer = try ShardWriter(path: folder + "/" + shardName(unit: unit), header: header, blockTargetLength: storeBlockTargetLength)
         var index = LittleEndianWriter(capacity: 12 + documents.count * 4)
         index.append(bytes: magic)
         index.append(UInt32(documents.count))
@@ -100,7 +103,8 @@ public final class DocumentStore: DocumentSource {
     /// Documents in unit position `u` (index into `units`).
     public func documentRange(unitPosition u: Int) -> Range<Int> { unitStart[u]..<unitStart[u + 1] }
 
-    public func document(_ index: Int) throws -> TokenizedDocument {
+    /// (unit position, first record, end record) of document `index`.
+    private func locate(_ index: Int) -> (Int, UInt64, UInt64) {
         precondition(index >= 0 && index < documentCount, "document \(index) out of range")
         var lo = 0, hi = units.count
         while hi - lo > 1 {
@@ -108,22 +112,54 @@ public final class DocumentStore: DocumentSource {
             if unitStart[mid] <= index { lo = mid } else { hi = mid }
         }
         let local = index - unitStart[lo]
-        let reader = try reader(lo)
-        let first = firstRecord[lo][local], end = firstRecord[lo][local + 1]
+        return (lo, firstRecord[lo][local], firstRecord[lo][local + 1])
+    }
+
+    public func sentenceCount(_ index: Int) throws -> Int {
+        let (_, first, end) = locate(index)
+        return Int(end - first)
+    }
+
+    public func document(_ index: Int) throws -> TokenizedDocument {
+        let (u, first, end) = locate(index)
+        let reader = try reader(u)
+        try checkRange(reader, end)
+        var doc = TokenizedDocument(inputOrdinal: 0, documentOrdinal: 0)
+        let record = try reader.record(first)
+        doc.inputOrdinal = record.inputOrdinal
+        doc.documentOrdinal = record.documentOrdinal
+        for r in first..<end {
+            try reader.withTokens(ofRecord: r) { column, range in
+                let start = doc.tokens.count
+                doc.tokens.append(contentsOf: repeatElement(0, count: range.count))
+                doc.tokens.withUnsafeMutableBufferPointer { column.copy(range, into: $0.baseAddress! + start) }
+                doc.sentenceEnds.append(doc.tokens.count)
+            }
+        }
+        return doc
+    }
+
+    public func appendSentences(of index: Int, from start: Int, to tokens: inout [UInt32], until target: Int) throws {
+        let (u, first, end) = locate(index)
+        let reader = try reader(u)
+        try checkRange(reader, end)
+        var r = first + UInt64(start)
+        while r < end {
+            try reader.withTokens(ofRecord: r) { column, range in
+                let at = tokens.count
+                tokens.append(contentsOf: repeatElement(0, count: range.count))
+                tokens.withUnsafeMutableBufferPointer { column.copy(range, into: $0.baseAddress! + at) }
+            }
+            if tokens.count >= target { break }
+            r += 1
+        }
+    }
+
+    private func checkRange(_ reader: ShardReader, _ end: UInt64) throws {
         guard end <= reader.recordCount else {
             throw ShardFormatError(path: reader.path, region: .file, byteOffset: 0,
                                    problem: "document index says \(end) records, the shard holds \(reader.recordCount)")
         }
-        var doc = TokenizedDocument(inputOrdinal: 0, documentOrdinal: 0)
-        for r in first..<end {
-            let record = try reader.record(r)
-            if r == first {
-                doc.inputOrdinal = record.inputOrdinal
-                doc.documentOrdinal = record.documentOrdinal
-            }
-            doc.append(sentence: record.tokens)
-        }
-        return doc
     }
 
     private func reader(_ u: Int) throws -> ShardReader {

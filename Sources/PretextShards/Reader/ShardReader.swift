@@ -155,13 +155,27 @@ public final class ShardReader {
     /// Reads, verifies and decodes block `b`. Decoding reuses the previous block's storage
     /// when the caller kept no copy of it, so a sequential scan allocates nothing per block.
     public func block(_ b: Int) throws -> DecodedBlock {
+        try ensureDecoded(b)
+        return cachedBlock
+    }
+
+    private func ensureDecoded(_ b: Int) throws {
         precondition(b >= 0 && b < index.count, "block \(b) out of range 0..<\(index.count)")
         if b != cachedBlockNumber {
             cachedBlockNumber = -1
             try decodeBlock(b, index[b], into: &cachedBlock)
             cachedBlockNumber = b
         }
-        return cachedBlock
+    }
+
+    /// Calls `body` with the token ids of record `i` (a view valid during the call), without
+    /// copying the decoded block.
+    public func withTokens<R>(ofRecord i: UInt64, _ body: (TokenColumn, Range<Int>) throws -> R) throws -> R {
+        precondition(i < recordCount, "record \(i) out of range 0..<\(recordCount)")
+        let b = blockNumber(ofRecord: i)
+        try ensureDecoded(b)
+        let local = Int(i - blockFirstRecord[b])
+        return try body(cachedBlock.tokens, cachedBlock.tokenOffsets[local]..<cachedBlock.tokenOffsets[local + 1])
     }
 
     private func decodeBlock(_ b: Int, _ e: BlockIndexEntry, into block: inout DecodedBlock) throws {
@@ -197,14 +211,15 @@ public final class ShardReader {
     public func record(_ i: UInt64) throws -> ShardRecord {
         precondition(i < recordCount, "record \(i) out of range 0..<\(recordCount)")
         let b = blockNumber(ofRecord: i)
-        return try block(b).record(Int(i - blockFirstRecord[b]))
+        try ensureDecoded(b)
+        return cachedBlock.record(Int(i - blockFirstRecord[b]))
     }
 
     /// Calls `body` with every record in order.
     public func forEachRecord(_ body: (ShardRecord) throws -> Void) throws {
         for b in 0..<index.count {
-            let block = try block(b)
-            for i in 0..<block.count { try body(block.record(i)) }
+            try ensureDecoded(b)
+            for i in 0..<cachedBlock.count { try body(cachedBlock.record(i)) }
         }
     }
 

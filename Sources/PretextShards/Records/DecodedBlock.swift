@@ -31,8 +31,13 @@ public struct DecodedBlock: Sendable {
     public func record(_ i: Int) -> ShardRecord {
         let hasMasks = !maskOffsets.isEmpty
         let m = hasMasks ? maskOffsets[i]..<maskOffsets[i + 1] : 0..<0
+        let range = tokenOffsets[i]..<tokenOffsets[i + 1]
+        let ids = [UInt32](unsafeUninitializedCapacity: range.count) { buffer, count in
+            if range.count > 0 { tokens.copy(range, into: buffer.baseAddress!) }
+            count = range.count
+        }
         return ShardRecord(
-            tokens: Array(tokens(of: i)),
+            tokens: ids,
             segmentBoundary: segmentBoundaries.isEmpty ? nil : segmentBoundaries[i],
             pairLabel: pairLabels.isEmpty ? nil : pairLabels[i],
             maskedPositions: Array(maskedPositions[m]),

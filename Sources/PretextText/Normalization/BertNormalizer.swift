@@ -40,7 +40,21 @@ public struct BertNormalizer: Sendable {
         var table = [UInt32](repeating: Self.keep, count: 0x10000)
         var pool: [UInt8] = []
         var scratch: [UInt8] = []
-        for c in UInt32(0)..<0x10000 where !(0xD800...0xDFFF).contains(c) {
+        // Only scalars some step touches can differ from themselves: the clean-text sets, the
+        // CJK ranges, Hangul syllables and the keys of the accent and lowercase maps.
+        var candidates = Set<UInt32>()
+        if options.cleanText {
+            for c in UInt32(0)..<0x10000 where UnicodeTables.cleanRemoved.contains(c) || UnicodeTables.cleanToSpace.contains(c) { candidates.insert(c) }
+        }
+        if options.handleChineseCharacters {
+            for c in UInt32(0x3400)...0xFAFF where UnicodeTables.isChineseCharacter(c) { candidates.insert(c) }
+        }
+        if options.stripsAccents {
+            candidates.formUnion(UnicodeTables.stripAccents.keys.filter { $0 < 0x10000 })
+            candidates.formUnion(UInt32(0xAC00)...0xD7A3)
+        }
+        if options.lowercase { candidates.formUnion(UnicodeTables.lowercase.keys.filter { $0 < 0x10000 }) }
+        for c in candidates.sorted() where !(0xD800...0xDFFF).contains(c) {
             let mapped = Self.map(c, options)
             if mapped.count == 1 && mapped[0] == c { continue }
             if mapped.isEmpty { table[Int(c)] = Self.remove; continue }
