@@ -48,14 +48,16 @@ public struct Masker: Sendable {
         var result = MaskedPositions()
         guard budget > 0 else { return result }
 
-        // Visit start units in a shuffled order (Fisher–Yates on the keyed stream).
+        // Visit start units in a shuffled order, drawn lazily (Fisher–Yates step k picks from
+        // the units not yet visited), so only as many draws are made as units are visited.
         var order = Array(0..<units.count)
-        for k in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(k, random.below(k + 1)) }
         var covered = [Bool](repeating: false, count: units.count)
         var chosen: [Range<Int>] = []  // unit-index ranges, each decided as one
         var count = 0
-        for start in order {
+        for k in 0..<order.count {
             if count >= budget { break }
+            order.swapAt(k, k + random.below(order.count - k))
+            let start = order[k]
             if covered[start] { continue }
             var length = 1
             switch options.strategy {

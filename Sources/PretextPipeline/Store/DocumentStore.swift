@@ -14,8 +14,8 @@ import PretextShards
 /// whole or not at all.
 public enum DocumentStoreFiles {
     public static let folderName = "store"
-    /// Uncompressed block size of store shards (16 KiB, a quarter of the default).
-    public static let storeBlockTargetLength = 16 << 10
+    /// Uncompressed block size of store shards (4 KiB): an NSP negative decodes one small block.
+    public static let storeBlockTargetLength = 4 << 10
     static let magic: [UInt8] = Array("PTXDOCS1".utf8)
 
     public static func shardName(unit: Int) -> String { "unit-\(pad(unit)).\(ShardFormat.fileExtension)" }
@@ -79,7 +79,11 @@ public final class DocumentStore: DocumentSource {
     private let unitStart: [Int]
     /// Per unit: first record of each document, plus the unit's record total.
     private let firstRecord: [[UInt64]]
-    private var readers: [Int: ShardReader] = [:]
+    /// Open readers by unit position, at most `maxOpenReaders` (least recently used closed
+    /// first), so a store of many units keeps a bounded number of mappings.
+    private var readers: [Int: (reader: ShardReader, lastUse: Int)] = [:]
+    private var clock = 0
+    static let maxOpenReaders = 64
 
     public init(folder: String, units: [Int]) throws {
         self.folder = folder
@@ -163,9 +167,16 @@ public final class DocumentStore: DocumentSource {
     }
 
     private func reader(_ u: Int) throws -> ShardReader {
-        if let r = readers[u] { return r }
+        clock += 1
+        if let entry = readers[u] {
+            readers[u] = (entry.reader, clock)
+            return entry.reader
+        }
+        if readers.count >= Self.maxOpenReaders, let oldest = readers.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+            readers[oldest] = nil
+        }
         let r = try ShardReader(path: folder + "/" + DocumentStoreFiles.shardName(unit: units[u]))
-        readers[u] = r
+        readers[u] = (r, clock)
         return r
     }
 }
