@@ -2,15 +2,18 @@
 # Both install the system libraries first when they are missing.
 
 PRETEXT := .build/release/pretext
-SAMPLE := corpora/en-sample.txt corpora/ko-sample.txt
 
 .PHONY: demo test system-libraries release clean
 
 demo: system-libraries release
-	$(PRETEXT) pack $(SAMPLE) --output shards/sample --overwrite
-	$(PRETEXT) inspect shards/sample
-	$(PRETEXT) inspect shards/sample --record 0 --vocab shards/sample/vocab.txt
-	$(PRETEXT) verify shards/sample
+	rm -rf shards/bert-nsp shards/korean-bert
+	$(PRETEXT) build pipelines/bert-nsp.toml --threads 2
+	$(PRETEXT) stats shards/bert-nsp
+	$(PRETEXT) inspect shards/bert-nsp --record 0 --vocab pipelines/vocab/wordpiece-8k/tokenizer.json
+	$(PRETEXT) verify shards/bert-nsp
+	$(PRETEXT) build pipelines/korean-bert.toml --threads 2
+	$(PRETEXT) inspect shards/korean-bert --record 0 --vocab pipelines/vocab/korean-wordpiece-4k/tokenizer.json
+	$(PRETEXT) verify shards/korean-bert
 
 test: system-libraries
 	swift build --build-tests
@@ -23,4 +26,4 @@ system-libraries:
 	@bash scripts/install-system-libraries.sh
 
 clean:
-	rm -rf .build shards/sample
+	rm -rf .build shards/bert-nsp shards/korean-bert

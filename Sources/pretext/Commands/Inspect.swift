@@ -17,6 +17,7 @@ struct Inspect: ParsableCommand {
               pretext inspect shards/sample
               pretext inspect shards/sample/part-00000.ptxs
               pretext inspect shards/sample --record 3 --vocab shards/sample/vocab.txt
+              pretext inspect shards/bert-nsp --record 0 --vocab pipelines/vocab/wordpiece-8k/tokenizer.json
             """)
 
     @Argument(help: "A shard folder (with catalog.sqlite) or one shard file.")
@@ -25,11 +26,15 @@ struct Inspect: ParsableCommand {
     @Option(help: "Print record N (0-based).")
     var record: UInt64?
 
-    @Option(help: "A vocab.txt (one token per line) to decode token ids with.")
+    @Option(help: "A vocab.txt (one token per line) or a tokenizer.json to decode token ids with.")
     var vocab: String?
 
     func run() throws {
-        let vocabulary = try vocab.map { try Vocabulary(vocabFile: $0) }
+        let vocabulary = try vocab.map { path -> Vocabulary in
+            guard path.hasSuffix(".json") else { return try Vocabulary(vocabFile: path) }
+            let tokenizer = try TokenizerFile.load(path).tokenizer
+            return Vocabulary(tokens: (0..<tokenizer.vocabularySize).map { tokenizer.token(UInt32($0)) ?? "<id \($0)>" })
+        }
         if PosixFile.isDirectory(target) {
             let set = try ShardSet(folder: target)
             if let record {
