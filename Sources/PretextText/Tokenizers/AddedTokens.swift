@@ -42,6 +42,12 @@ public struct AddedTokens: Sendable {
 
     public var isEmpty: Bool { tokens.isEmpty }
 
+    /// The content of the added token with `id`, if any.
+    public func content(of id: UInt32) -> String? { tokens.first { $0.id == id }?.content }
+
+    /// The id of the added token whose content is `content`, if any.
+    public func id(of content: String) -> UInt32? { tokens.first { $0.content == content }?.id }
+
     @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
     @inline(__always) static func isWordByte(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b >= 0x80

@@ -85,12 +85,12 @@ public final class ByteLevelBPETokenizer: TextTokenizer {
     public var vocabularySize: Int { max(vocabulary.count, Int(addedTokens.tokens.map(\.id).max() ?? 0) + 1) }
 
     public func token(_ id: UInt32) -> String? {
-        if let added = addedTokens.tokens.first(where: { $0.id == id }) { return added.content }
+        if let added = addedTokens.content(of: id) { return added }
         return Int(id) < vocabulary.count ? vocabulary[Int(id)] : nil
     }
 
     public func id(of token: String) -> UInt32? {
-        if let added = addedTokens.tokens.first(where: { $0.content == token }) { return added.id }
+        if let added = addedTokens.id(of: token) { return added }
         return vocabulary.firstIndex(of: token).map(UInt32.init)
     }
 

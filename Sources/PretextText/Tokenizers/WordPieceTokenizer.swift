@@ -15,12 +15,12 @@ public final class WordPieceTokenizer: TextTokenizer {
     public var vocabularySize: Int { max(model.vocabulary.count, Int(addedTokens.tokens.map(\.id).max() ?? 0) + 1) }
 
     public func token(_ id: UInt32) -> String? {
-        if let added = addedTokens.tokens.first(where: { $0.id == id }) { return added.content }
+        if let added = addedTokens.content(of: id) { return added }
         return Int(id) < model.vocabulary.count ? model.vocabulary[Int(id)] : nil
     }
 
     public func id(of token: String) -> UInt32? {
-        addedTokens.tokens.first(where: { $0.content == token })?.id ?? model.id(of: token)
+        addedTokens.id(of: token) ?? model.id(of: token)
     }
 
     public func encode(_ text: UnsafeBufferPointer<UInt8>, into ids: inout [UInt32], scratch: inout TokenizerScratch) {

@@ -4,7 +4,7 @@
 /// bytes depend only on the value: keys in the order given (HF's layout), two-space
 /// indentation, arrays of scalars on one line, strings escaped as serde_json does (only
 /// `"`, `\` and control characters; other characters written as UTF-8).
-indirect enum JSONOutput {
+public indirect enum JSONOutput {
     case null
     case bool(Bool)
     case int(Int)
@@ -65,7 +65,8 @@ indirect enum JSONOutput {
         }
     }
 
-    static func appendString(_ s: String, to out: inout [UInt8]) {
+    /// Appends `s` as a JSON string literal (quotes, escapes) to `out`.
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
         let hex = Array("0123456789abcdef".utf8)
         out.append(0x22)
         for b in s.utf8 {

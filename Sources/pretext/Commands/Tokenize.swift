@@ -112,7 +112,7 @@ struct Tokenize: ParsableCommand {
             out.append(contentsOf: #"], "tokens": ["#.utf8)
             for (k, id) in ids.enumerated() {
                 if k > 0 { out.append(contentsOf: ", ".utf8) }
-                JSONText.appendString(file.tokenizer.token(id) ?? "", to: &out)
+                JSONOutput.appendString(file.tokenizer.token(id) ?? "", to: &out)
             }
             out.append(contentsOf: "]}".utf8)
         } else {
@@ -120,27 +120,6 @@ struct Tokenize: ParsableCommand {
         }
         out.append(0x0A)
         return out
-    }
-}
-
-/// JSON string escaping on bytes.
-enum JSONText {
-    static func appendString(_ s: String, to out: inout [UInt8]) {
-        out.append(0x22)
-        for b in s.utf8 {
-            switch b {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-            case 0x09: out.append(contentsOf: [0x5C, 0x74])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
-            default: out.append(b)
-            }
-        }
-        out.append(0x22)
     }
 }
 
