@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+import PretextCore
+import PretextLabeling
+import PretextShards
+import PretextTestSupport
+@testable import PretextPipeline
+
+@Suite struct DocumentStoreTests {
+    static func documents(unit: Int, count: Int) -> [TokenizedDocument] {
+        (0..<count).map { d in
+            TokenizedDocument(inputOrdinal: UInt32(unit), documentOrdinal: UInt64(d),
+                              sentences: (0..<(1 + d % 4)).map { s in (0..<(3 + (d + s) % 50)).map { UInt32(unit * 1000 + d * 10 + s + $0 % 7) } })
+        }
+    }
+
+    @Test func randomAccessAcrossUnitsReturnsWhatWasWritten() throws {
+        let folder = try TemporaryFolder.shared.folder(named: "store")
+        let units = [Self.documents(unit: 0, count: 40), Self.documents(unit: 1, count: 1), Self.documents(unit: 2, count: 25)]
+        for (u, docs) in units.enumerated() {
+            _ = try DocumentStoreFiles.writeUnit(folder: folder, unit: u, documents: docs, tokenWidth: 2, vocabularySize: 30000)
+        }
+        let store = try DocumentStore(folder: folder, units: [0, 1, 2])
+        let all = units.flatMap { $0 }
+        #expect(store.documentCount == all.count)
+        #expect(store.documentRange(unitPosition: 1) == 40..<41)
+        var random = KeyedRandom(seed: 1, purpose: .testData, index: 0)
+        for _ in 0..<300 {
+            let i = random.below(all.count)
+            #expect(try store.document(i) == all[i])
+            #expect(try store.sentenceCount(i) == all[i].sentenceCount)
+            let start = random.below(all[i].sentenceCount)
+            var tokens: [UInt32] = [], expected: [UInt32] = []
+            try store.appendSentences(of: i, from: start, to: &tokens, until: 20)
+            for k in start..<all[i].sentenceCount {
+                expected += all[i].sentence(k)
+                if expected.count >= 20 { break }
+            }
+            #expect(tokens == expected)
+        }
+        // A subset of units (a task's own units) numbers documents within the subset.
+        let partial = try DocumentStore(folder: folder, units: [2])
+        #expect(try partial.document(0) == units[2][0])
+    }
+
+    @Test func aDamagedIndexIsRefused() throws {
+        let folder = try TemporaryFolder.shared.folder(named: "store-damage")
+        _ = try DocumentStoreFiles.writeUnit(folder: folder, unit: 0, documents: Self.documents(unit: 0, count: 5), tokenWidth: 2, vocabularySize: 30000)
+        let path = folder + "/" + DocumentStoreFiles.indexName(unit: 0)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[13] ^= 1
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ShardFormatError.self) { try DocumentStore(folder: folder, units: [0]) }
+    }
+}
