@@ -29,10 +29,21 @@ public final class BuildRunner {
     private let progress: BuildProgress?
 
     public enum Outcome: Sendable, Equatable {
-        /// Built (or finished a resumed build); statistics of the units this task owns.
-        case built(units: Int, shards: Int, resumedUnits: Int)
+        /// Built (or finished a resumed build): units labeled now, shard files in the folder,
+        /// units found done, and where the time went.
+        case built(units: Int, shards: Int, resumedUnits: Int, timings: Timings)
         /// The catalog already holds a finished run of this configuration.
         case alreadyComplete
+    }
+
+    /// Wall-clock seconds per phase (stage 1: reading, tokenizing, writing the store; stage 2:
+    /// labeling and masking with writing the shards).
+    public struct Timings: Sendable, Equatable, CustomStringConvertible {
+        public var read = 0.0, tokenize = 0.0, store = 0.0, label = 0.0
+        public var description: String {
+            func f(_ v: Double) -> String { String((v * 100).rounded() / 100) }
+            return "read \(f(read)) s, tokenize \(f(tokenize)) s, store \(f(store)) s, label+write \(f(label)) s"
+        }
     }
 
     public struct BuildError: Error, CustomStringConvertible, Sendable {
@@ -132,17 +143,28 @@ public final class BuildRunner {
         var batch: [Document] = []
         var batchBytes = 0
         var inputDocuments: [Int: UInt64] = [:]
+        var timings = Timings()
+        var clock = BuildProgress.now()
+        /// Seconds since the last call.
+        func lap() -> Double {
+            let t = BuildProgress.now()
+            defer { clock = t }
+            return t - clock
+        }
         func closeUnit() throws {
             defer { batch.removeAll(keepingCapacity: true); batchBytes = 0; unitCount += 1 }
             let unit = unitCount
             guard needsAllUnits || owned(unit) else { return }
             if storeDone[unit] != nil { return }
+            timings.read += lap()
             let (documents, stats) = tokenize(batch, vocabulary: vocabulary)
+            timings.tokenize += lap()
             try PosixFile.removeIfPresent(storeFolder + "/" + DocumentStoreFiles.shardName(unit: unit) + ShardWriter.partialSuffix)
             _ = try DocumentStoreFiles.writeUnit(folder: storeFolder, unit: unit, documents: documents,
                                                  tokenWidth: ShardSchema.tokenWidth(forVocabularySize: vocabulary.size),
                                                  vocabularySize: UInt32(vocabulary.size))
             try catalog.recordUnit(run: run, stage: Self.storeStage, unit: unit, shards: [], statistics: stats.pairs)
+            timings.store += lap()
         }
         let totalBytes = Double(inputs.inputs.reduce(UInt64(0)) { $0 + ((try? MappedFile(path: $1.path).bytes.count).map(UInt64.init) ?? 0) })
         var bytesSeen = 0.0
@@ -155,6 +177,7 @@ public final class BuildRunner {
             if batch.count >= config.documentsPerUnit || batchBytes >= config.unitBytes { try closeUnit() }
         }
         if !batch.isEmpty { try closeUnit() }
+        timings.read += lap()
         for input in inputs.inputs {
             let (fingerprint, size) = try FileChecksum.xxh64(ofFile: input.path)
             try catalog.recordInput(run: run, Catalog.Input(ordinal: Int(input.ordinal), path: input.path, size: size, fingerprint: hex(fingerprint),
@@ -202,7 +225,8 @@ public final class BuildRunner {
             try catalog.recordUnit(run: run, stage: Self.inputStage, unit: 0, shards: [], statistics: counters.pairs)
         }
         try catalog.setStatistics(run: run, try Self.aggregateStatistics(catalog: catalog, run: run).withDerivedValues)
-        return .built(units: todo.count, shards: try catalog.shards().count, resumedUnits: labelDone.count)
+        timings.label += lap()
+        return .built(units: todo.count, shards: try catalog.shards().count, resumedUnits: labelDone.count, timings: timings)
     }
 
     /// Splits (when needed) and tokenizes a unit's documents on `threads` threads, in order.

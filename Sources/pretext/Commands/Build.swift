@@ -73,10 +73,11 @@ struct Build: ParsableCommand {
         switch try runner.run() {
         case .alreadyComplete:
             print("\(config.outputPath) already holds this finished build; nothing to do")
-        case .built(let units, let shards, let resumed):
+        case .built(let units, let shards, let resumed, let timings):
             progress.finish()
             let resumedNote = resumed > 0 ? " (\(resumed) units were already done)" : ""
             print("built \(units) unit(s) into \(config.outputPath): \(shards) shard file(s)\(resumedNote); see `pretext stats \(config.outputPath)`")
+            print("time: \(timings)")
         }
     }
 }
