@@ -1,4 +1,3 @@
-import Dispatch
 import PretextCore
 import PretextLabeling
 import PretextShards
