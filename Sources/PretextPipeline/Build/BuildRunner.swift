@@ -158,13 +158,17 @@ public final class BuildRunner {
             timings.read += lap()
             let (documents, stats) = tokenize(batch, vocabulary: vocabulary)
             timings.tokenize += lap()
-            try PosixFile.removeIfPresent(storeFolder + "/" + DocumentStoreFiles.shardName(unit: unit) + ShardWriter.partialSuffix)
-            _ = try DocumentStoreFiles.writeUnit(folder: storeFolder, unit: unit, documents: documents,
-                                                 tokenWidth: ShardSchema.tokenWidth(forVocabularySize: vocabulary.size),
-                                                 vocabularySize: UInt32(vocabulary.size))
-            try catalog.recordUnit(run: run, stage: Self.storeStage, unit: unit, shards: [], statistics: stats.pairs)
+            // Unit k is written in the background while unit k+1 is read and tokenized; at most
+            // one write is pending, so memory holds at most two units.
+            try pendingStoreWrite?.wait()
             timings.store += lap()
+            let width = ShardSchema.tokenWidth(forVocabularySize: vocabulary.size), size = UInt32(vocabulary.size)
+            pendingStoreWrite = BackgroundTask {
+                _ = try DocumentStoreFiles.writeUnit(folder: storeFolder, unit: unit, documents: documents, tokenWidth: width, vocabularySize: size)
+                try catalog.recordUnit(run: run, stage: Self.storeStage, unit: unit, shards: [], statistics: stats.pairs)
+            }
         }
+        var pendingStoreWrite: BackgroundTask?
         let totalBytes = Double(inputs.inputs.reduce(UInt64(0)) { $0 + ((try? MappedFile(path: $1.path).bytes.count).map(UInt64.init) ?? 0) })
         var bytesSeen = 0.0
         let report = try inputs.forEachDocument { document in
@@ -177,6 +181,8 @@ public final class BuildRunner {
         }
         if !batch.isEmpty { try closeUnit() }
         timings.read += lap()
+        try pendingStoreWrite?.wait()
+        timings.store += lap()
         for input in inputs.inputs {
             let (fingerprint, size) = try FileChecksum.xxh64(ofFile: input.path)
             try catalog.recordInput(run: run, Catalog.Input(ordinal: Int(input.ordinal), path: input.path, size: size, fingerprint: hex(fingerprint),
@@ -202,14 +208,21 @@ public final class BuildRunner {
         // Units run one after another; inside a unit the labeler spreads NSP/SOP documents over
         // the threads (one store per thread: readers are not thread-safe).
         let stores = try (0..<threads).map { _ in try DocumentStore(folder: storeFolder, units: storeUnitsCopy) }
+        // Unit k's shards are written in the background while unit k+1 is labeled.
+        var pendingWrite: BackgroundTask?
         for unit in todoCopy {
             let position = storeUnitsCopy.firstIndex(of: unit)!
-            let (summaries, stats) = try labeler.label(unit: unit, documents: stores[0].documentRange(unitPosition: position), stores: stores)
-            try catalog.recordUnit(run: run, stage: Self.labelStage, unit: unit, shards: summaries, statistics: stats.pairs)
-            let instances = instancesDone.withLock { $0 += stats["instances"]; return $0 }
-            let units = unitsDone.withLock { $0 += 1; return $0 }
-            progressCopy?.update(stage: 2, done: units, total: todoCount, inputBytes: seenBytes, instances: instances)
+            let (records, stats) = try labeler.records(unit: unit, documents: stores[0].documentRange(unitPosition: position), stores: stores)
+            try pendingWrite?.wait()
+            pendingWrite = BackgroundTask {
+                let summaries = try labeler.write(unit: unit, records: records)
+                try catalog.recordUnit(run: run, stage: Self.labelStage, unit: unit, shards: summaries, statistics: stats.pairs)
+                let instances = instancesDone.withLock { $0 += stats["instances"]; return $0 }
+                let units = unitsDone.withLock { $0 += 1; return $0 }
+                progressCopy?.update(stage: 2, done: units, total: todoCount, inputBytes: seenBytes, instances: instances)
+            }
         }
+        try pendingWrite?.wait()
 
         // Reader counters: every task reads every input, so task 0 records them once.
         let inputRecorded = try !catalog.finishedUnits(run: run, stage: Self.inputStage).isEmpty

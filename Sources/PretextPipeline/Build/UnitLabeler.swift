@@ -10,8 +10,10 @@ import PretextShards
 /// corpus order — as Google's script loops over dupes then documents. Randomness: pairs are
 /// keyed by (seed, document, copy); masks by (seed, document or unit, copy << 32 | instance).
 /// NSP/SOP documents are independent, so a unit's documents are cut into `stores.count`
-/// contiguous parts labeled in parallel (each part with its own store readers) and written
-/// in order; packing and causal blocks carry state from document to document and run in order.
+/// contiguous parts labeled in parallel (each part with its own store readers) and joined in
+/// order; packing and causal blocks carry state from document to document and run in order.
+/// Making records and writing them are separate steps so the runner can write unit k while it
+/// labels unit k+1.
 struct UnitLabeler: Sendable {
     let config: PipelineConfig
     let vocabulary: BuildVocabulary
@@ -48,12 +50,9 @@ struct UnitLabeler: Sendable {
         return record
     }
 
-    func label(unit: Int, documents: Range<Int>, stores: [DocumentStore]) throws -> ([ShardFileSummary], BuildStatistics) {
-        let prefix = "part-" + BuildRunner.pad(unit)
-        // Leftovers of an interrupted attempt at this unit.
-        for name in try PosixFile.listDirectory(outputFolder) where name.hasPrefix(prefix + "-") {
-            try PosixFile.removeIfPresent(outputFolder + "/" + name)
-        }
+    /// The shard header of this build's output (schema from the task and masking mode;
+    /// metadata with the special ids the loader needs).
+    var header: ShardHeader {
         let pairs = config.task == .nsp || config.task == .sop
         let width = ShardSchema.tokenWidth(forVocabularySize: vocabulary.size)
         let metadata = """
@@ -61,10 +60,27 @@ struct UnitLabeler: Sendable {
             "cls_id":\(vocabulary.clsID),"sep_id":\(vocabulary.sepID),"mask_id":\(vocabulary.maskID),"pad_id":\(vocabulary.padID),\
             "eod_id":\(vocabulary.endOfDocumentID),"vocab_size":\(vocabulary.size)}
             """
-        let header = ShardHeader(schema: ShardSchema(tokenWidth: width, hasPairs: pairs, hasMasks: config.maskingMode == .static),
-                                 filter: .recommended(forTokenWidth: width), vocabularySize: UInt32(vocabulary.size),
-                                 blockLengthLimit: UInt32(ShardFormat.defaultBlockLengthLimit), metadata: metadata)
+        return ShardHeader(schema: ShardSchema(tokenWidth: width, hasPairs: pairs, hasMasks: config.maskingMode == .static),
+                           filter: .recommended(forTokenWidth: width), vocabularySize: UInt32(vocabulary.size),
+                           blockLengthLimit: UInt32(ShardFormat.defaultBlockLengthLimit), metadata: metadata)
+    }
+
+    /// Writes a unit's records as `part-<unit>-NNNNN.ptxs`, after deleting any leftovers of an
+    /// interrupted attempt at the unit.
+    func write(unit: Int, records: [ShardRecord]) throws -> [ShardFileSummary] {
+        let prefix = "part-" + BuildRunner.pad(unit)
+        for name in try PosixFile.listDirectory(outputFolder) where name.hasPrefix(prefix + "-") {
+            try PosixFile.removeIfPresent(outputFolder + "/" + name)
+        }
         let writer = try ShardSetWriter(folder: outputFolder, prefix: prefix, header: header, shardTargetBytes: UInt64(config.shardBytes))
+        for r in records { try writer.append(r) }
+        return try writer.finish()
+    }
+
+    /// The records of one unit, in output order, with the unit's statistics. Memory: the
+    /// unit's documents and its records (bounded by the unit size times the dupe factor).
+    func records(unit: Int, documents: Range<Int>, stores: [DocumentStore]) throws -> ([ShardRecord], BuildStatistics) {
+        var output: [ShardRecord] = []
         let masker = Masker(options: config.maskingOptions, vocabulary: vocabulary.masking)
         var stats = BuildStatistics()
         // The unit's own documents are read once and kept (a unit is at most unit_bytes of
@@ -103,7 +119,7 @@ struct UnitLabeler: Sendable {
                 }
                 for result in results {
                     let (records, partStats) = try result.get()
-                    for r in records { try writer.append(r) }
+                    output += records
                     stats += partStats
                 }
             case .fullSentences, .docSentences:
@@ -111,28 +127,28 @@ struct UnitLabeler: Sendable {
                                             clsID: vocabulary.clsID, sepID: vocabulary.sepID, documentSeparatorID: vocabulary.sepID)
                 var serial = 0
                 let key = UInt64(unit) << 32
-                func emit(_ instance: TrainingInstance) throws {
-                    try writer.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, stats: &stats))
+                func emit(_ instance: TrainingInstance) {
+                    output.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, stats: &stats))
                     serial += 1
                 }
-                for doc in own { try packer.add(doc, emit: emit) }
-                try packer.finish(emit: emit)
+                for doc in own { packer.add(doc, emit: emit) }
+                packer.finish(emit: emit)
                 stats.add("truncated_sentences", Double(packer.truncatedSentences))
             case .causal:
                 var builder = CausalBlockBuilder(blockLength: config.maxSequenceLength, endOfDocument: vocabulary.endOfDocumentID)
                 var serial = 0
                 let key = UInt64(unit) << 32
                 for doc in own {
-                    try builder.add(document: doc.tokens, inputOrdinal: doc.inputOrdinal, documentOrdinal: doc.documentOrdinal) { block, input, document in
+                    builder.add(document: doc.tokens, inputOrdinal: doc.inputOrdinal, documentOrdinal: doc.documentOrdinal) { block, input, document in
                         let instance = TrainingInstance(tokens: block, inputOrdinal: input, documentOrdinal: document)
-                        try writer.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, stats: &stats))
+                        output.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, stats: &stats))
                         serial += 1
                     }
                 }
                 stats.add("dropped_tail_tokens", Double(builder.droppedTailTokens))
             }
         }
-        return (try writer.finish(), stats)
+        return (output, stats)
     }
 }
 
