@@ -19,10 +19,10 @@ public struct BuildStatistics: Sendable, Equatable {
         for (k, v) in b.counters { a.counters[k, default: 0] += v }
     }
 
-    public mutating func addLength(_ length: Int) {
+    public mutating func addLength(_ length: Int, count: Int = 1) {
         let bucket = max(1, (length + 15) / 16) * 16
         let s = String(bucket)
-        add("length_" + String(repeating: "0", count: max(0, 4 - s.count)) + s)
+        add("length_" + String(repeating: "0", count: max(0, 4 - s.count)) + s, Double(count))
     }
 
     public var pairs: [(String, Double)] { counters.keys.sorted().map { ($0, counters[$0]!) } }

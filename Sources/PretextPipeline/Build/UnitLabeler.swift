@@ -19,8 +19,37 @@ struct UnitLabeler: Sendable {
     let vocabulary: BuildVocabulary
     let outputFolder: String
 
-    /// One record ready to write, with its contribution to the statistics.
-    func record(for instance: TrainingInstance, maskKey: UInt64, copy: Int, serial: Int, masker: Masker, stats: inout BuildStatistics) -> ShardRecord {
+    /// Per-instance counters, kept as integers in the hot loop and turned into named
+    /// statistics once per part (string-keyed updates per instance cost more than the masking).
+    struct InstanceCounters {
+        var instances = 0, instanceTokens = 0, maskableTokens = 0, fullLength = 0, truncated = 0
+        var labels = [0, 0]
+        var masked = 0, maskedAsMask = 0, maskedAsKept = 0, maskedAsRandom = 0
+        /// Instances by length bucket of 16 tokens (index = (length + 15) / 16).
+        var lengthBuckets: [Int] = []
+
+        func add(to stats: inout BuildStatistics, pairs: Bool, masks: Bool) {
+            stats.add("instances", Double(instances))
+            stats.add("instance_tokens", Double(instanceTokens))
+            stats.add("maskable_tokens", Double(maskableTokens))
+            stats.add("full_length_instances", Double(fullLength))
+            stats.add("truncated_instances", Double(truncated))
+            if pairs {
+                stats.add("label_0", Double(labels[0]))
+                stats.add("label_1", Double(labels[1]))
+            }
+            if masks {
+                stats.add("masked_tokens", Double(masked))
+                stats.add("masked_as_mask", Double(maskedAsMask))
+                stats.add("masked_as_kept", Double(maskedAsKept))
+                stats.add("masked_as_random", Double(maskedAsRandom))
+            }
+            for (bucket, n) in lengthBuckets.enumerated() where n > 0 { stats.addLength(bucket * 16, count: n) }
+        }
+    }
+
+    /// One record ready to write; its contribution goes to `counters`.
+    func record(for instance: TrainingInstance, maskKey: UInt64, copy: Int, serial: Int, masker: Masker, counters c: inout InstanceCounters) -> ShardRecord {
         var tokens = instance.tokens
         var record = ShardRecord(tokens: [], segmentBoundary: instance.segmentBoundary, pairLabel: instance.pairLabel,
                                  inputOrdinal: instance.inputOrdinal, documentOrdinal: instance.documentOrdinal)
@@ -29,24 +58,25 @@ struct UnitLabeler: Sendable {
         for t in tokens where !special[Int(t)] { maskable += 1 }
         if config.maskingMode == .static {
             var random = KeyedRandom(seed: config.seed, purpose: .staticMasking, index: maskKey, subindex: UInt64(copy) << 32 | UInt64(serial))
-            let original = tokens
             let m = masker.mask(&tokens, random: &random)
+            c.masked += m.positions.count
+            for (p, original) in zip(m.positions, m.originalIDs) {
+                let now = tokens[Int(p)]
+                if now == vocabulary.maskID { c.maskedAsMask += 1 } else if now == original { c.maskedAsKept += 1 } else { c.maskedAsRandom += 1 }
+            }
             record.maskedPositions = m.positions
             record.maskedIDs = m.originalIDs
-            stats.add("masked_tokens", Double(m.positions.count))
-            for p in m.positions {
-                let now = tokens[Int(p)]
-                if now == vocabulary.maskID { stats.add("masked_as_mask") } else if now == original[Int(p)] { stats.add("masked_as_kept") } else { stats.add("masked_as_random") }
-            }
         }
+        c.instances += 1
+        c.instanceTokens += tokens.count
+        c.maskableTokens += maskable
+        let bucket = max(1, (tokens.count + 15) / 16)
+        if c.lengthBuckets.count <= bucket { c.lengthBuckets += [Int](repeating: 0, count: bucket + 1 - c.lengthBuckets.count) }
+        c.lengthBuckets[bucket] += 1
+        if tokens.count == config.maxSequenceLength { c.fullLength += 1 }
+        if instance.truncated { c.truncated += 1 }
+        if let label = instance.pairLabel { c.labels[Int(label)] += 1 }
         record.tokens = tokens
-        stats.add("instances")
-        stats.add("instance_tokens", Double(tokens.count))
-        stats.add("maskable_tokens", Double(maskable))
-        stats.addLength(tokens.count)
-        if tokens.count == config.maxSequenceLength { stats.add("full_length_instances") }
-        if instance.truncated { stats.add("truncated_instances") }
-        if let label = instance.pairLabel { stats.add("label_\(label)") }
         return record
     }
 
@@ -83,6 +113,7 @@ struct UnitLabeler: Sendable {
         var output: [ShardRecord] = []
         let masker = Masker(options: config.maskingOptions, vocabulary: vocabulary.masking)
         var stats = BuildStatistics()
+        var counters = InstanceCounters()
         // The unit's own documents are read once and kept (a unit is at most unit_bytes of
         // text); only negatives from other documents go back to the store.
         let own = try documents.map { try stores[0].document($0) }
@@ -105,12 +136,14 @@ struct UnitLabeler: Sendable {
                         let corpus = UnitDocuments(store: storeList.value[part.0], range: documents, documents: own)
                         var records: [ShardRecord] = []
                         var partStats = BuildStatistics()
+                        var counters = InstanceCounters()
                         var counts = SentencePairBuilder.Counts()
                         for d in part.1 {
                             for (k, instance) in try builder.instances(documentIndex: d, corpus: corpus, copy: copy, counts: &counts).enumerated() {
-                                records.append(labeler.record(for: instance, maskKey: UInt64(d), copy: copy, serial: k, masker: masker, stats: &partStats))
+                                records.append(labeler.record(for: instance, maskKey: UInt64(d), copy: copy, serial: k, masker: masker, counters: &counters))
                             }
                         }
+                        counters.add(to: &partStats, pairs: true, masks: labeler.config.maskingMode == .static)
                         partStats.add("single_segment_chunks", Double(counts.singleSegmentChunks))
                         partStats.add("split_single_sentences", Double(counts.splitSingleSentences))
                         partStats.add("skipped_chunks", Double(counts.skippedChunks))
@@ -128,7 +161,7 @@ struct UnitLabeler: Sendable {
                 var serial = 0
                 let key = UInt64(unit) << 32
                 func emit(_ instance: TrainingInstance) {
-                    output.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, stats: &stats))
+                    output.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, counters: &counters))
                     serial += 1
                 }
                 for doc in own { packer.add(doc, emit: emit) }
@@ -141,13 +174,14 @@ struct UnitLabeler: Sendable {
                 for doc in own {
                     builder.add(document: doc.tokens, inputOrdinal: doc.inputOrdinal, documentOrdinal: doc.documentOrdinal) { block, input, document in
                         let instance = TrainingInstance(tokens: block, inputOrdinal: input, documentOrdinal: document)
-                        output.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, stats: &stats))
+                        output.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, counters: &counters))
                         serial += 1
                     }
                 }
                 stats.add("dropped_tail_tokens", Double(builder.droppedTailTokens))
             }
         }
+        counters.add(to: &stats, pairs: false, masks: config.maskingMode == .static)
         return (output, stats)
     }
 }
