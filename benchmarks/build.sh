@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# `pretext build` (pipelines/bert-nsp.toml) beside Google's BERT create_pretraining_data.py,
+# in one run: statistical equivalence of the instances and masks, wall time, CPU time and
+# peak RSS. docs/LABELING.md ("Equivalence with Google's script and performance") holds the
+# measured tables and what they mean.
+#
+#   bash benchmarks/build.sh
+#     WORK=/var/tmp/pretext-bench   SEEDS="1 … 20" (dupe 1, both sides)   SEEDS5="1 … 5" (dupe 5)
+#     PERDOC_SEEDS=40 (instances per document, document by document: nsp_per_document.py)
+#     REPEAT=5 (timed Pretext runs, best wall time kept)   GOOGLE_LIMIT_S=600
+#     FRESH=1 reruns Google's runs instead of reusing $WORK/bench-build/results/google-*.json
+#
+# Google's side: create_pretraining_data.py and tokenization.py from github.com/google-
+# research/bert (read-only, in $WORK/google-bert, never in this repository), run unchanged
+# through its own main() by benchmarks/tools/google_pretraining.py, with the TensorFlow 1 stub
+# benchmarks/tools/tfstub/tensorflow first on the path (no TensorFlow install). The stub
+# replaces flags/logging/gfile by plain Python and the TFRecord writer by counters: protobuf
+# serialization and file writes are NOT timed on Google's side (that makes Google faster,
+# so the speed ratios are conservative). Reading, tokenizing, instance creation, masking,
+# both shuffles and the conversion to features are Google's own code and are all timed.
+#
+# Settings on both sides: max_seq_length 128, max_predictions_per_seq 20, masked_lm_prob
+# 0.15, short_seq_prob 0.1, lower case, dupe_factor 1 and 5, bert-base-uncased vocab.txt,
+# 200 characters per word at most (Google's limit; Pretext via tokenizer.max_word_chars).
+#
+# Inputs: the first 8.5 MB of dev-en cut at a document boundary (equivalence, speed), 2 and
+# 4 MB (Google's memory growth), 50/100/200 MB of big-dev-en (Pretext's memory and MB/s).
+# Targets: Pretext one thread >= 50x Google (dupe 1 and 5), two threads >= 1.8x one thread,
+# Pretext's peak RSS flat as the input grows.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+SHARED="${SHARED:-$ROOT/../shared}"
+WORK="${WORK:-/var/tmp/pretext-bench}"
+CORPORA="${CORPORA:-/var/tmp/pretext-corpora}"
+VOCAB="${VOCAB:-/var/tmp/pretext-vocab/minilm}"
+SEEDS="${SEEDS:-$(seq -s' ' 1 20)}"
+SEEDS5="${SEEDS5:-1 2 3 4 5}"
+PERDOC_SEEDS="${PERDOC_SEEDS:-40}"
+REPEAT="${REPEAT:-5}"
+GOOGLE_LIMIT_S="${GOOGLE_LIMIT_S:-600}"
+FRESH="${FRESH:-0}"
+source "$ROOT/benchmarks/tools/setup.sh"
+TOOLS="$ROOT/benchmarks/tools"
+B="$WORK/bench-build"
+R="$B/results"
+OUT="$B/out"
+mkdir -p "$B" "$R" "$OUT"
+
+[ -x /usr/bin/time ] || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q time; }
+ensure_corpora
+[ -s "$VOCAB/vocab.txt" ] || bash "$SHARED/bench/get-vocab.sh" "$VOCAB" >&2
+[ -x "$PY" ] || python3 -m venv "$WORK/venv"
+"$PY" -c "import six" 2>/dev/null || "$PY" -m pip install -q six >&2
+
+GOOGLE="$WORK/google-bert"
+if [ ! -s "$GOOGLE/create_pretraining_data.py" ] || [ ! -s "$GOOGLE/tokenization.py" ]; then
+  echo "fetching google-research/bert (read-only copy in $GOOGLE)" >&2
+  rm -rf "$GOOGLE.git" && git clone -q --depth 1 https://github.com/google-research/bert "$GOOGLE.git"
+  mkdir -p "$GOOGLE"
+  cp "$GOOGLE.git/create_pretraining_data.py" "$GOOGLE.git/tokenization.py" "$GOOGLE/"
+fi
+
+(cd "$ROOT" && swift build -c release --product pretext >&2)
+PRETEXT="$ROOT/.build/release/pretext"
+PIPELINE="$ROOT/pipelines/bert-nsp.toml"
+
+# Slices cut at document boundaries.
+slice() {  # slice SOURCE BYTES NAME
+  [ -s "$B/$3.txt" ] || "$PY" "$TOOLS/cut_corpus.py" "$1" "$2" "$B/$3.txt" >&2
+}
+slice "$CORPORA/dev-en/corpus.txt" 8.5e6 dev-en-8.5MB
+slice "$CORPORA/dev-en/corpus.txt" 4e6 dev-en-4MB
+slice "$CORPORA/dev-en/corpus.txt" 2e6 dev-en-2MB
+slice "$CORPORA/big-dev-en/corpus.txt" 50e6 big-dev-en-50MB
+slice "$CORPORA/big-dev-en/corpus.txt" 100e6 big-dev-en-100MB
+slice "$CORPORA/big-dev-en/corpus.txt" 200e6 big-dev-en-200MB
+EQ="$B/dev-en-8.5MB.txt"
+
+load() { cut -d' ' -f1 /proc/loadavg; }
+
+# measure PREFIX COMMAND...: PREFIX.time = "%e %U %S %M" of /usr/bin/time (wall s, user s,
+# sys s, peak RSS KiB); PREFIX.rss = peak RssAnon/RssFile polled every 50 ms.
+measure() {
+  local prefix="$1"; shift
+  rm -f "$prefix.time" "$prefix.rss"
+  /usr/bin/time -f "%e %U %S %M" -o "$prefix.time" "$@" &
+  local tp=$! child="" sp=""
+  for _ in $(seq 100); do child=$(pgrep -P "$tp" || true); [ -n "$child" ] && break; sleep 0.005; done
+  if [ -n "$child" ]; then "$PY" "$TOOLS/rss_sampler.py" "$child" 0.05 > "$prefix.rss" & sp=$!; fi
+  wait "$tp"
+  if [ -n "$sp" ]; then wait "$sp" || true; fi
+}
+
+# google NAME INPUT DUPE SEED [EXTRA FLAGS...] → $R/google-NAME.json (driver JSON + time)
+google() {
+  local name="$1" input="$2" dupe="$3" seed="$4"; shift 4
+  local json="$R/google-$name.json"
+  if [ "$FRESH" != 1 ] && [ -s "$json" ]; then echo "  google $name: reusing $json" >&2; return; fi
+  echo "  google $name (dupe $dupe, seed $seed, load $(load)) …" >&2
+  local t="$B/google-$name"
+  measure "$t" "$PY" "$TOOLS/google_pretraining.py" "$GOOGLE" -- \
+    --input_file="$input" --output_file="$OUT/google-$name.tfrecord" --vocab_file="$VOCAB/vocab.txt" \
+    --do_lower_case=True --max_seq_length=128 --max_predictions_per_seq=20 --masked_lm_prob=0.15 \
+    --short_seq_prob=0.1 --dupe_factor="$dupe" --random_seed="$seed" "$@" \
+    > "$B/google-$name.out" 2> "$B/google-$name.log"
+  "$PY" "$TOOLS/build_report.py" attach-time "$B/google-$name.out" "$t" "$input" "$(load)" > "$json"
+}
+
+# pretext NAME INPUT DUPE SEED THREADS [--set ...] → $R/pretext-NAME.json (stats + time)
+pretext() {
+  local name="$1" input="$2" dupe="$3" seed="$4" threads="$5"; shift 5
+  local dir="$OUT/pretext-$name" t="$B/pretext-$name"
+  rm -rf "$dir"
+  measure "$t" "$PRETEXT" build "$PIPELINE" --input "$input" \
+    --tokenizer "$VOCAB/vocab.txt" --output "$dir" --threads "$threads" \
+    --set masking.dupe_factor="$dupe" --set output.seed="$seed" --set tokenizer.max_word_chars=200 "$@" \
+    > "$B/pretext-$name.log" 2>&1
+  "$PRETEXT" stats "$dir" --json > "$B/pretext-$name.stats"
+  "$PY" "$TOOLS/build_report.py" attach-time "$B/pretext-$name.stats" "$t" "$input" "$(load)" > "$R/pretext-$name.json"
+}
+
+# timed NAME INPUT DUPE THREADS: REPEAT runs of seed 1, each kept as NAME-rK.
+timed() {
+  local name="$1" input="$2" dupe="$3" threads="$4"
+  for k in $(seq 1 "$REPEAT"); do
+    pretext "$name-r$k" "$input" "$dupe" 1 "$threads"
+  done
+  echo "  pretext $name: $(cat "$B"/pretext-"$name"-r*.time | tr '\n' ' ')(wall user sys KiB per run)" >&2
+}
+
+echo "== Google's create_pretraining_data.py (one Python thread) on $(basename "$EQ")" >&2
+for s in $SEEDS; do google "eq-d1-s$s" "$EQ" 1 "$s"; done
+for s in $SEEDS5; do google "eq-d5-s$s" "$EQ" 5 "$s"; done
+google "size-2MB-d1" "$B/dev-en-2MB.txt" 1 1
+google "size-4MB-d1" "$B/dev-en-4MB.txt" 1 1
+google "wwm-d1-s1" "$EQ" 1 1 --do_whole_word_mask=True
+# 50 MB only when the 8.5 MB runs project to at most GOOGLE_LIMIT_S seconds.
+projected=$("$PY" "$TOOLS/build_report.py" project "$R" "$B/big-dev-en-50MB.txt")
+if "$PY" -c "import sys; sys.exit(0 if float('$projected') <= float('$GOOGLE_LIMIT_S') else 1)"; then
+  google "size-50MB-d1" "$B/big-dev-en-50MB.txt" 1 1
+else
+  echo "  google on 50 MB: skipped (projected ${projected}s > ${GOOGLE_LIMIT_S}s)" >&2
+  echo "{\"skipped\": true, \"projected_s\": $projected}" > "$R/google-size-50MB-skipped.json"
+fi
+
+if [ "$FRESH" = 1 ] || [ ! -s "$R/perdoc-google.jsonl" ]; then
+  echo "  google per-document counts, $PERDOC_SEEDS seeds …" >&2
+  "$PY" "$TOOLS/nsp_per_document.py" google "$GOOGLE" "$EQ" "$VOCAB/vocab.txt" "$PERDOC_SEEDS" "$R/perdoc-google.jsonl"
+fi
+if [ "$FRESH" = 1 ] || [ ! -s "$R/perdoc-google-unshuffled.jsonl" ]; then
+  echo "  google per-document counts without the document shuffle (control), $PERDOC_SEEDS seeds …" >&2
+  "$PY" "$TOOLS/nsp_per_document.py" google "$GOOGLE" "$EQ" "$VOCAB/vocab.txt" "$PERDOC_SEEDS" "$R/perdoc-google-unshuffled.jsonl" --no-shuffle
+fi
+
+echo "== pretext build (release) on $(basename "$EQ")" >&2
+"$PY" "$TOOLS/nsp_per_document.py" pretext "$PRETEXT" "$PIPELINE" "$EQ" "$VOCAB/vocab.txt" "$PERDOC_SEEDS" "$OUT/perdoc-pretext.jsonl"
+cp "$OUT/perdoc-pretext.jsonl" "$R/perdoc-pretext.jsonl"
+rm -f "$R"/pretext-*.json
+for s in $SEEDS; do pretext "eq-d1-s$s" "$EQ" 1 "$s" 2; done
+for s in $SEEDS5; do pretext "eq-d5-s$s" "$EQ" 5 "$s" 2; done
+pretext "wwm-d1-s1" "$EQ" 1 1 2 --set masking.strategy=whole-word
+"$PY" "$TOOLS/pretext_words.py" "$PRETEXT" "$OUT/pretext-wwm-d1-s1" "$VOCAB/vocab.txt" 400 > "$R/pretext-wwm-words.json"
+timed "speed-d1-t1" "$EQ" 1 1
+timed "speed-d1-t2" "$EQ" 1 2
+timed "speed-d5-t1" "$EQ" 5 1
+timed "speed-d5-t2" "$EQ" 5 2
+for size in 50MB 100MB 200MB; do
+  for t in 1 2; do pretext "big-$size-d1-t$t" "$B/big-dev-en-$size.txt" 1 1 "$t"; done
+done
+rm -rf "$OUT"/pretext-big-*  # a few hundred MB of shards and store
+
+"$PY" "$TOOLS/build_report.py" report "$R"
+"$PY" "$TOOLS/nsp_per_document.py" compare "$R/perdoc-google.jsonl" "$R/perdoc-pretext.jsonl" "$R/perdoc-google-unshuffled.jsonl"
