@@ -69,7 +69,11 @@ let package = Package(
 
         .target(name: "PretextTestSupport", path: "Tests/PretextTestSupport"),
         .testTarget(name: "PretextCoreTests", dependencies: ["PretextCore", "PretextTestSupport"]),
-        .testTarget(name: "PretextTextTests", dependencies: ["PretextText", "PretextCore", "PretextTestSupport"]),
+        .testTarget(
+            name: "PretextTextTests",
+            dependencies: ["PretextText", "PretextCore", "PretextTestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "PretextLabelingTests", dependencies: ["PretextLabeling", "PretextCore"]),
         .testTarget(
             name: "PretextShardsTests",
