@@ -17,12 +17,18 @@ import PretextCore
 
     @Test func predictionCountFollowsTheFormula() {
         let o = MaskingOptions(rate: 0.15, maxPredictions: 20)
-        #expect(o.predictionCount(maskable: 125) == 19)   // a full 128-token BERT instance
-        #expect(o.predictionCount(maskable: 1) == 1)
-        #expect(o.predictionCount(maskable: 0) == 0)
-        #expect(o.predictionCount(maskable: 10) == 2)     // 1.5 rounds half to even
-        #expect(o.predictionCount(maskable: 30) == 4)     // 4.5 → 4
-        #expect(o.predictionCount(maskable: 1000) == 20)  // capped
+        #expect(o.predictionCount(maskable: 125, sequenceLength: 128) == 19)   // a full 128-token BERT instance
+        #expect(o.predictionCount(maskable: 1, sequenceLength: 1) == 1)
+        #expect(o.predictionCount(maskable: 0, sequenceLength: 3) == 0)
+        #expect(o.predictionCount(maskable: 10, sequenceLength: 10) == 2)     // 1.5 rounds half to even
+        #expect(o.predictionCount(maskable: 30, sequenceLength: 30) == 4)     // 4.5 → 4
+        #expect(o.predictionCount(maskable: 1000, sequenceLength: 1003) == 20)  // capped
+        // Google counts [CLS] and both [SEP] (len(tokens)); the budget basis chooses.
+        #expect(o.predictionCount(maskable: 30, sequenceLength: 33) == 5)     // round(4.95)
+        var m = o
+        m.budgetBasis = .maskable
+        #expect(m.predictionCount(maskable: 30, sequenceLength: 33) == 4)     // round(4.5), half to even
+        #expect(o.predictionCount(maskable: 2, sequenceLength: 60) == 2)      // never more than the maskable tokens
     }
 
     @Test func tokenMaskingHasTheExactCountAndNeverTouchesSpecials() {
@@ -85,7 +91,7 @@ import PretextCore
             var r = KeyedRandom(seed: 9, purpose: .staticMasking, index: UInt64(seed))
             let m = masker.mask(&tokens, random: &r)
             let chosen = Set(m.positions.map(Int.init))
-            #expect(m.positions.count <= MaskingOptions(rate: 0.3).predictionCount(maskable: 62))
+            #expect(m.positions.count <= MaskingOptions(rate: 0.3).predictionCount(maskable: 62, sequenceLength: 62))
             for p in chosen {
                 // A chosen piece's whole word is chosen: its continuations and its start.
                 if original[p] >= 100 { #expect(chosen.contains(p - 1), "continuation at \(p) without its word") }

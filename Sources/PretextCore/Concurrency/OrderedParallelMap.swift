@@ -1,45 +1,64 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Maps a batch on several threads and returns the results in input order.
 ///
-/// The batch is cut into `threads` contiguous parts; part 0 runs on the calling thread and
-/// every other part on a thread of its own (POSIX threads, joined before returning); part k's
-/// results land in slot k. Output order, and so every byte written from it, is independent of
-/// the thread count and of scheduling. (Dispatch's `concurrentPerform` was measured to leave
-/// the second core mostly idle for these batch sizes on Linux, hence explicit threads.)
+/// Items are handed out one at a time from a shared counter (dynamic scheduling): a thread
+/// that finishes a cheap item takes the next one, so items of very different cost (documents
+/// of 1 KB and 1 MB) still keep every thread busy. Item k's result lands in slot k, so the
+/// output order — and every byte written from it — is independent of the thread count and
+/// of scheduling. Worker 0 is the calling thread; the others are POSIX threads joined before
+/// returning. (Dispatch's `concurrentPerform` was measured to leave the second core mostly
+/// idle for these batch sizes on Linux, hence explicit threads.)
+///
+/// Hand the map items of some tens of microseconds of work or more (a group of documents,
+/// not a token): each item costs one atomic increment and one slot write.
 public enum OrderedParallelMap {
     public static func map<T: Sendable, R: Sendable>(_ items: [T], threads: Int, _ transform: @Sendable (T) -> R) -> [R] {
-        if threads <= 1 || items.count < 2 { return items.map(transform) }
-        let parts = min(threads, items.count)
-        let slots = Slots<R>(count: parts)
+        map(items, threads: threads) { _, item in transform(item) }
+    }
+
+    /// As `map(_:threads:_:)`, telling `transform` which worker (0 ..< min(threads, items.count))
+    /// runs it, for per-worker resources that are not thread-safe (readers, scratch buffers).
+    /// Results must not depend on the worker.
+    public static func map<T: Sendable, R: Sendable>(_ items: [T], threads: Int, _ transform: @Sendable (_ worker: Int, T) -> R) -> [R] {
+        if threads <= 1 || items.count < 2 { return items.map { transform(0, $0) } }
+        let workers = min(threads, items.count)
+        let slots = Slots<R>(count: items.count)
+        let counter = Counter()
         withoutActuallyEscaping(transform) { transform in
-            let work: @Sendable (Int) -> Void = { part in
-                let lo = items.count * part / parts, hi = items.count * (part + 1) / parts
-                slots.store(items[lo..<hi].map(transform), at: part)
-            }
-            var handles: [pthread_t] = []
-            for part in 1..<parts {
-                let box = Unmanaged.passRetained(Job { work(part) })
-                var handle = pthread_t()
-                let rc = pthread_create(&handle, nil, { raw in
-                    let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-                    job.run()
-                    return nil
-                }, box.toOpaque())
-                if rc == 0 {
-                    handles.append(handle)
-                } else {
-                    // No thread to be had: do the part here (same result, less parallel).
-                    box.takeRetainedValue().run()
+            do {
+                let work: @Sendable (Int) -> Void = { worker in
+                    while true {
+                        let k = counter.next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        if k >= items.count { return }
+                        slots.store(transform(worker, items[k]), at: k)
+                    }
                 }
+                var handles: [pthread_t] = []
+                for worker in 1..<workers {
+                    let box = Unmanaged.passRetained(Job { work(worker) })
+                    var handle = pthread_t()
+                    let rc = pthread_create(&handle, nil, { raw in
+                        let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+                        job.run()
+                        return nil
+                    }, box.toOpaque())
+                    if rc == 0 {
+                        handles.append(handle)
+                    } else {
+                        // No thread to be had: this worker simply takes no items.
+                        box.release()
+                    }
+                }
+                work(0)
+                for h in handles { pthread_join(h, nil) }
             }
-            work(0)
-            for h in handles { pthread_join(h, nil) }
         }
         defer { slots.release() }
-        return (0..<parts).flatMap { slots.value(at: $0) }
+        return (0..<items.count).map { slots.value(at: $0) }
     }
 
     private final class Job: @unchecked Sendable {
@@ -47,19 +66,23 @@ public enum OrderedParallelMap {
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
     }
 
-    /// One slot per part in raw memory: each slot is written by exactly one thread, and read
-    /// only after all threads are joined, so no lock is needed and no two threads touch the
-    /// same memory.
+    /// The index of the next item to hand out.
+    private final class Counter: Sendable {
+        let next = Atomic<Int>(0)
+    }
+
+    /// One slot per item in raw memory: each slot is written by exactly one thread, and read
+    /// only after all threads are joined, so no lock is needed.
     private final class Slots<R>: @unchecked Sendable {
-        private let base: UnsafeMutablePointer<[R]>
+        private let base: UnsafeMutablePointer<R?>
         private let count: Int
         init(count: Int) {
             self.count = count
             base = .allocate(capacity: count)
-            base.initialize(repeating: [], count: count)
+            base.initialize(repeating: nil, count: count)
         }
-        func store(_ v: [R], at k: Int) { base[k] = v }
-        func value(at k: Int) -> [R] { base[k] }
+        func store(_ v: R, at k: Int) { base[k] = v }
+        func value(at k: Int) -> R { base[k]! }
         func release() {
             base.deinitialize(count: count)
             base.deallocate()

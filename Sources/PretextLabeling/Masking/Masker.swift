@@ -31,33 +31,52 @@ public struct Masker: Sendable {
 
     /// Masks `tokens` in place and returns the chosen positions with their original ids.
     public func mask(_ tokens: inout [UInt32], random: inout KeyedRandom) -> MaskedPositions {
-        // Units: maximal runs [start, end) of non-special tokens forming one unit each.
-        var units: [Range<Int>] = []
-        var maskable = 0
-        var i = 0
-        let wholeWords = options.strategy != .token
-        while i < tokens.count {
-            if vocabulary.special(tokens[i]) { i += 1; continue }
-            var end = i + 1
-            if wholeWords { while end < tokens.count && !vocabulary.special(tokens[end]) && vocabulary.continues(tokens[end]) { end += 1 } }
-            units.append(i..<end)
-            maskable += end - i
-            i = end
-        }
-        let budget = options.predictionCount(maskable: maskable)
+        let scratch = MaskingScratch()
         var result = MaskedPositions()
-        guard budget > 0 else { return result }
+        mask(&tokens, random: &random, scratch: scratch, into: &result)
+        return result
+    }
+
+    /// Masks `tokens` in place and sets `result` to the chosen positions (ascending) and their
+    /// original ids. `scratch` holds the working buffers between calls (one per thread), so a
+    /// call allocates nothing once they have grown to the sequence length.
+    public func mask(_ tokens: inout [UInt32], random: inout KeyedRandom, scratch s: MaskingScratch, into result: inout MaskedPositions) {
+        result.positions.removeAll(keepingCapacity: true)
+        result.originalIDs.removeAll(keepingCapacity: true)
+        let n = tokens.count
+        s.reserve(n)
+        let unitStart = s.unitStart, unitEnd = s.unitEnd, order = s.order, covered = s.covered
+        let chosenStart = s.chosenStart, chosenEnd = s.chosenEnd, masked = s.masked, original = s.original
+        let budget: Int = tokens.withUnsafeBufferPointer { t in
+            // Units: maximal runs [start, end) of non-special tokens forming one unit each.
+            var maskable = 0, units = 0
+            var i = 0
+            let wholeWords = options.strategy != .token
+            while i < n {
+                if vocabulary.special(t[i]) { i += 1; continue }
+                var end = i + 1
+                if wholeWords { while end < n && !vocabulary.special(t[end]) && vocabulary.continues(t[end]) { end += 1 } }
+                unitStart[units] = Int32(i)
+                unitEnd[units] = Int32(end)
+                units += 1
+                maskable += end - i
+                i = end
+            }
+            s.unitCount = units
+            return options.predictionCount(maskable: maskable, sequenceLength: n)
+        }
+        guard budget > 0 else { return }
+        let unitCount = s.unitCount
 
         // Visit start units in a shuffled order, drawn lazily (Fisher–Yates step k picks from
         // the units not yet visited), so only as many draws are made as units are visited.
-        var order = Array(0..<units.count)
-        var covered = [Bool](repeating: false, count: units.count)
-        var chosen: [Range<Int>] = []  // unit-index ranges, each decided as one
-        var count = 0
-        for k in 0..<order.count {
+        for u in 0..<unitCount { order[u] = Int32(u); covered[u] = false }
+        var count = 0, chosen = 0
+        for k in 0..<unitCount {
             if count >= budget { break }
-            order.swapAt(k, k + random.below(order.count - k))
-            let start = order[k]
+            let pick = k + random.below(unitCount - k)
+            order.swapAt(k, pick)
+            let start = Int(order[k])
             if covered[start] { continue }
             var length = 1
             switch options.strategy {
@@ -68,42 +87,55 @@ public struct Masker: Sendable {
             // Clip at the sequence end and at units already covered; shorten to fit the budget.
             var end = start
             var tokensInSpan = 0
-            while end < units.count && end - start < length && !covered[end] {
-                let next = tokensInSpan + units[end].count
+            while end < unitCount && end - start < length && !covered[end] {
+                let next = tokensInSpan + Int(unitEnd[end] - unitStart[end])
                 if count + next > budget { break }
                 tokensInSpan = next
                 end += 1
             }
             if end == start { continue }  // even the first unit does not fit: skip it
             for u in start..<end { covered[u] = true }
-            chosen.append(start..<end)
+            chosenStart[chosen] = Int32(start)
+            chosenEnd[chosen] = Int32(end)
+            chosen += 1
             count += tokensInSpan
         }
 
-        // Replacement: one decision per chosen word (token/whole word/n-gram) or per span.
-        var replaced: [(Int, UInt32)] = []
-        replaced.reserveCapacity(count)
-        for group in chosen {
-            let decisionUnits: [Range<Int>]
-            if case .span = options.strategy { decisionUnits = [group] } else { decisionUnits = group.map { $0..<($0 + 1) } }
-            for d in decisionUnits {
-                let roll = random.unitDouble()
-                for u in d {
-                    for position in units[u] {
-                        replaced.append((position, tokens[position]))
-                        if roll < options.maskShare {
-                            tokens[position] = vocabulary.maskID
-                        } else if roll < options.maskShare + options.randomShare, !vocabulary.randomPool.isEmpty {
-                            tokens[position] = vocabulary.randomPool[random.below(vocabulary.randomPool.count)]
+        // Replacement: one decision per chosen word (token/whole word/n-gram) or per span,
+        // in the order the groups were chosen; positions within a decision in sequence order.
+        let perSpan: Bool
+        if case .span = options.strategy { perSpan = true } else { perSpan = false }
+        let pool = vocabulary.randomPool
+        let maskShare = options.maskShare, keepAbove = options.maskShare + options.randomShare, maskID = vocabulary.maskID
+        for p in 0..<n { masked[p] = false }
+        tokens.withUnsafeMutableBufferPointer { t in
+            for g in 0..<chosen {
+                let groupEnd = Int(chosenEnd[g])
+                var u = Int(chosenStart[g])
+                while u < groupEnd {
+                    let decisionEnd = perSpan ? groupEnd : u + 1
+                    let roll = random.unitDouble()
+                    for v in u..<decisionEnd {
+                        for position in Int(unitStart[v])..<Int(unitEnd[v]) {
+                            masked[position] = true
+                            original[position] = t[position]
+                            if roll < maskShare {
+                                t[position] = maskID
+                            } else if roll < keepAbove, !pool.isEmpty {
+                                t[position] = pool[random.below(pool.count)]
+                            }
                         }
                     }
+                    u = decisionEnd
                 }
             }
         }
-        replaced.sort { $0.0 < $1.0 }
-        result.positions = replaced.map { UInt32($0.0) }
-        result.originalIDs = replaced.map { $0.1 }
-        return result
+        result.positions.reserveCapacity(count)
+        result.originalIDs.reserveCapacity(count)
+        for position in 0..<n where masked[position] {
+            result.positions.append(UInt32(position))
+            result.originalIDs.append(original[position])
+        }
     }
 
     /// n ∈ 1…maxN with P(n) ∝ 1/n.
@@ -123,4 +155,48 @@ public struct Masker: Sendable {
         while length < maxLength && random.unitDouble() >= p { length += 1 }
         return length
     }
+}
+
+/// The working buffers of `Masker.mask`, reused from call to call: one per thread (not
+/// thread-safe). Raw buffers of `capacity` elements each, grown to the longest sequence seen.
+public final class MaskingScratch {
+    /// Units as token ranges: unit u is `unitStart[u] ..< unitEnd[u]`, u < `unitCount`.
+    fileprivate var unitStart: UnsafeMutableBufferPointer<Int32> = .init(start: nil, count: 0)
+    fileprivate var unitEnd: UnsafeMutableBufferPointer<Int32> = .init(start: nil, count: 0)
+    fileprivate var unitCount = 0
+    /// Shuffled visiting order of unit indices, and which units a chosen group covers.
+    fileprivate var order: UnsafeMutableBufferPointer<Int32> = .init(start: nil, count: 0)
+    fileprivate var covered: UnsafeMutableBufferPointer<Bool> = .init(start: nil, count: 0)
+    /// Chosen groups as unit-index ranges, in the order they were chosen.
+    fileprivate var chosenStart: UnsafeMutableBufferPointer<Int32> = .init(start: nil, count: 0)
+    fileprivate var chosenEnd: UnsafeMutableBufferPointer<Int32> = .init(start: nil, count: 0)
+    /// Per token position: masked, and the id it held before masking.
+    fileprivate var masked: UnsafeMutableBufferPointer<Bool> = .init(start: nil, count: 0)
+    fileprivate var original: UnsafeMutableBufferPointer<UInt32> = .init(start: nil, count: 0)
+    private var capacity = 0
+
+    public init() {}
+
+    /// Makes every buffer hold at least `length` elements (a sequence has at most `length` units).
+    fileprivate func reserve(_ length: Int) {
+        guard length > capacity else { return }
+        release()
+        capacity = max(length, 2 * capacity, 128)
+        unitStart = .allocate(capacity: capacity)
+        unitEnd = .allocate(capacity: capacity)
+        order = .allocate(capacity: capacity)
+        covered = .allocate(capacity: capacity)
+        chosenStart = .allocate(capacity: capacity)
+        chosenEnd = .allocate(capacity: capacity)
+        masked = .allocate(capacity: capacity)
+        original = .allocate(capacity: capacity)
+    }
+
+    private func release() {
+        guard capacity > 0 else { return }
+        unitStart.deallocate(); unitEnd.deallocate(); order.deallocate(); covered.deallocate()
+        chosenStart.deallocate(); chosenEnd.deallocate(); masked.deallocate(); original.deallocate()
+    }
+
+    deinit { release() }
 }

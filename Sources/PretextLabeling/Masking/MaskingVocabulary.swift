@@ -5,7 +5,7 @@
 /// (`Ġ`, the byte-to-unicode form of a leading space) — every other token continues the word
 /// before it. Both are turned into one `isContinuation` table by id. A final class: shared by
 /// every thread of a build, read per token without reference counting on its tables.
-public final class MaskingVocabulary: Sendable {
+public final class MaskingVocabulary: @unchecked Sendable {
     public let maskID: UInt32
     /// `isSpecial[id]`: never chosen for masking, never a random replacement.
     public let isSpecial: [Bool]
@@ -27,12 +27,22 @@ public final class MaskingVocabulary: Sendable {
         self.init(maskID: maskID, isSpecial: special, isContinuation: cont, randomPool: pool)
     }
 
+    /// Bit 0: special; bit 1: continuation — by id, in one raw buffer read per token by the
+    /// masker without reference counting (immutable after init).
+    private let flags: UnsafeMutablePointer<UInt8>
+    private let size: Int
+
     private init(maskID: UInt32, isSpecial: [Bool], isContinuation: [Bool], randomPool: [UInt32]) {
         self.maskID = maskID
         self.isSpecial = isSpecial
         self.isContinuation = isContinuation
         self.randomPool = randomPool
+        size = isSpecial.count
+        flags = .allocate(capacity: max(1, size))
+        for id in 0..<size { flags[id] = (isSpecial[id] ? 1 : 0) | (isContinuation[id] ? 2 : 0) }
     }
+
+    deinit { flags.deallocate() }
 
 
     /// For a WordPiece vocabulary: continuations start with `prefix` (`##`).
@@ -50,6 +60,6 @@ public final class MaskingVocabulary: Sendable {
         }
     }
 
-    @inline(__always) func special(_ id: UInt32) -> Bool { Int(id) < isSpecial.count ? isSpecial[Int(id)] : false }
-    @inline(__always) func continues(_ id: UInt32) -> Bool { Int(id) < isContinuation.count ? isContinuation[Int(id)] : false }
+    @inline(__always) public func special(_ id: UInt32) -> Bool { Int(id) < size && flags[Int(id)] & 1 != 0 }
+    @inline(__always) public func continues(_ id: UInt32) -> Bool { Int(id) < size && flags[Int(id)] & 2 != 0 }
 }

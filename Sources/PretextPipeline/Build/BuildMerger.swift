@@ -1,4 +1,5 @@
 import PretextCore
+import PretextLabeling
 import PretextShards
 
 /// Joins the output folders of a build split with `--task i --tasks n` into one folder whose
@@ -55,7 +56,14 @@ public enum BuildMerger {
             }
         }
 
+        // masking.json: the same in every task folder (same config and tokenizer).
+        let masking = try MaskingFile.read(folder: first.folder)
+        for s in sources.dropFirst() where try MaskingFile.read(folder: s.folder) != masking {
+            throw MergeError(message: "\(s.folder)/\(MaskingFile.fileName) differs from \(first.folder)'s")
+        }
+
         try PosixFile.makeDirectories(output)
+        try masking.write(folder: output)
         let catalog = try Catalog(folder: output, create: true)
         let run = try catalog.beginRun(configText: first.run.configText, seed: first.run.seed, toolVersion: first.run.toolVersion)
         for input in inputs { try catalog.recordInput(run: run, input) }

@@ -193,7 +193,9 @@ public final class BuildRunner {
             log("input: … \(report.problems.count - min(20, report.problems.count) + Int(report.problemsOmitted)) more problems (counted in the statistics)")
         }
 
-        // Stage 2: label and mask each owned unit → shards.
+        // Stage 2: label and mask each owned unit → shards. masking.json first: the loader
+        // and the Python reader mask from it (dynamic masking) and it is the same for every task.
+        try MaskingFile(vocabulary: vocabulary.masking, seed: config.seed, options: config.maskingOptions).write(folder: out)
         let storeUnits = (0..<unitCount).filter { needsAllUnits || owned($0) }
         let labelDone = try catalog.finishedUnits(run: run, stage: Self.labelStage)
         let todo = (0..<unitCount).filter { owned($0) && labelDone[$0] == nil }
@@ -208,14 +210,19 @@ public final class BuildRunner {
         // Units run one after another; inside a unit the labeler spreads NSP/SOP documents over
         // the threads (one store per thread: readers are not thread-safe).
         let stores = try (0..<threads).map { _ in try DocumentStore(folder: storeFolder, units: storeUnitsCopy) }
-        // Unit k's shards are written in the background while unit k+1 is labeled.
+        // Batches of records are compressed and written on a background thread while the
+        // next batch is labeled; at most one write is pending, so memory holds two batches.
         var pendingWrite: BackgroundTask?
         for unit in todoCopy {
             let position = storeUnitsCopy.firstIndex(of: unit)!
-            let (records, stats) = try labeler.records(unit: unit, documents: stores[0].documentRange(unitPosition: position), stores: stores)
+            let writer = SendableBox(try labeler.openWriter(unit: unit))
+            let stats = try labeler.label(unit: unit, documents: stores[0].documentRange(unitPosition: position), stores: stores) { records in
+                try pendingWrite?.wait()
+                pendingWrite = BackgroundTask { for r in records { try writer.value.append(r) } }
+            }
             try pendingWrite?.wait()
             pendingWrite = BackgroundTask {
-                let summaries = try labeler.write(unit: unit, records: records)
+                let summaries = try writer.value.finish()
                 try catalog.recordUnit(run: run, stage: Self.labelStage, unit: unit, shards: summaries, statistics: stats.pairs)
                 let instances = instancesDone.withLock { $0 += stats["instances"]; return $0 }
                 let units = unitsDone.withLock { $0 += 1; return $0 }
@@ -242,50 +249,79 @@ public final class BuildRunner {
     }
 
     /// Splits (when needed) and tokenizes a unit's documents on `threads` threads, in order.
+    /// Documents go to the threads in groups of about `tokenizeGroupBytes` of text, handed out
+    /// dynamically, so one long document does not leave the other threads idle.
     func tokenize(_ documents: [Document], vocabulary: BuildVocabulary) -> ([TokenizedDocument], BuildStatistics) {
-        let parts = max(1, min(threads, documents.count))
-        let chunks = (0..<parts).map { p in Array(documents[(documents.count * p / parts)..<(documents.count * (p + 1) / parts)]) }
+        var groups: [Range<Int>] = []
+        var start = 0, bytes = 0
+        for (i, d) in documents.enumerated() {
+            bytes += d.byteCount
+            if bytes >= Self.tokenizeGroupBytes || i == documents.count - 1 {
+                groups.append(start..<(i + 1))
+                start = i + 1
+                bytes = 0
+            }
+        }
         let splitter = SentenceSplitter(language: SentenceSplitter.Language(rawValue: config.splitterLanguage) ?? .auto)
         let tokenizer = vocabulary.tokenizer
         let unknown = vocabulary.unknownID
-        let results = OrderedParallelMap.map(chunks, threads: parts) { chunk -> ([TokenizedDocument], BuildStatistics) in
-            var scratch = TokenizerScratch()
-            var ids: [UInt32] = []
-            var stats = BuildStatistics()
-            var out: [TokenizedDocument] = []
-            for document in chunk {
-                var tokenized = TokenizedDocument(inputOrdinal: document.inputOrdinal, documentOrdinal: document.documentOrdinal)
-                func add(_ sentence: UnsafeBufferPointer<UInt8>) {
-                    ids.removeAll(keepingCapacity: true)
-                    tokenizer.encode(sentence, into: &ids, scratch: &scratch)
-                    if ids.isEmpty { return }
-                    tokenized.append(sentence: ids)
-                    if let unknown { stats.add("unk_tokens", Double(ids.reduce(0) { $0 + ($1 == unknown ? 1 : 0) })) }
-                }
-                for segment in document.segments {
-                    if document.segmentsAreSentences {
-                        segment.withUnsafeBufferPointer { add($0) }
-                    } else {
-                        segment.withUnsafeBufferPointer { bytes in
-                            for range in splitter.split(UnsafeRawBufferPointer(bytes)) { add(UnsafeBufferPointer(rebasing: bytes[range])) }
+        let workers = max(1, min(threads, groups.count))
+        let scratches = PerWorker(count: workers) { _ in (TokenizerScratch(), [UInt32]()) }
+        let results = OrderedParallelMap.map(groups, threads: workers) { worker, group -> ([TokenizedDocument], BuildStatistics) in
+            scratches.with(worker) { state in
+                var stats = BuildStatistics()
+                var out: [TokenizedDocument] = []
+                var unknownTokens = 0, sentences = 0, tokens = 0, inputBytes = 0, empty = 0
+                for document in documents[group] {
+                    var tokenized = TokenizedDocument(inputOrdinal: document.inputOrdinal, documentOrdinal: document.documentOrdinal)
+                    func add(_ sentence: UnsafeBufferPointer<UInt8>) {
+                        state.1.removeAll(keepingCapacity: true)
+                        tokenizer.encode(sentence, into: &state.1, scratch: &state.0)
+                        if state.1.isEmpty { return }
+                        tokenized.append(sentence: state.1)
+                        if let unknown { for id in state.1 where id == unknown { unknownTokens += 1 } }
+                    }
+                    for segment in document.segments {
+                        if document.segmentsAreSentences {
+                            segment.withUnsafeBufferPointer { add($0) }
+                        } else {
+                            segment.withUnsafeBufferPointer { bytes in
+                                for range in splitter.split(UnsafeRawBufferPointer(bytes)) { add(UnsafeBufferPointer(rebasing: bytes[range])) }
+                            }
                         }
                     }
+                    if tokenized.sentenceCount == 0 {
+                        empty += 1
+                        continue
+                    }
+                    sentences += tokenized.sentenceCount
+                    tokens += tokenized.tokens.count
+                    inputBytes += document.byteCount
+                    out.append(tokenized)
                 }
-                if tokenized.sentenceCount == 0 {
-                    stats.add("empty_documents_skipped")
-                    continue
-                }
-                stats.add("documents")
-                stats.add("sentences", Double(tokenized.sentenceCount))
-                stats.add("tokens", Double(tokenized.tokens.count))
-                stats.add("input_bytes", Double(document.byteCount))
-                out.append(tokenized)
+                if empty > 0 { stats.add("empty_documents_skipped", Double(empty)) }
+                stats.add("documents", Double(out.count))
+                stats.add("sentences", Double(sentences))
+                stats.add("tokens", Double(tokens))
+                stats.add("input_bytes", Double(inputBytes))
+                if unknown != nil { stats.add("unk_tokens", Double(unknownTokens)) }
+                return (out, stats)
             }
-            return (out, stats)
         }
         var all: [TokenizedDocument] = []
+        all.reserveCapacity(documents.count)
         var stats = BuildStatistics()
         for (docs, s) in results { all += docs; stats += s }
         return (all, stats)
     }
+
+    /// Text per group of documents handed to a tokenizing thread.
+    static let tokenizeGroupBytes = 64 << 10
+}
+
+/// A value used by one thread at a time (a writer handed from the labeling thread to the
+/// background write that owns it until it is waited for).
+final class SendableBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -9,11 +9,12 @@ import PretextShards
 /// Order inside a unit: copy-major (all documents of copy 0, then copy 1, …), documents in
 /// corpus order — as Google's script loops over dupes then documents. Randomness: pairs are
 /// keyed by (seed, document, copy); masks by (seed, document or unit, copy << 32 | instance).
-/// NSP/SOP documents are independent, so a unit's documents are cut into `stores.count`
-/// contiguous parts labeled in parallel (each part with its own store readers) and joined in
-/// order; packing and causal blocks carry state from document to document and run in order.
-/// Making records and writing them are separate steps so the runner can write unit k while it
-/// labels unit k+1.
+/// NSP/SOP documents are independent, so a unit's documents are cut into groups of about
+/// `groupTokens` tokens, handed out to `stores.count` threads as they come free (each thread
+/// with its own store readers) and joined in order; packing and causal blocks carry state
+/// from document to document and run in order.
+/// Records leave in batches through a callback, so the runner compresses and writes batch k
+/// on another thread while batch k+1 is labeled, and memory holds one batch, not a unit.
 struct UnitLabeler: Sendable {
     let config: PipelineConfig
     let vocabulary: BuildVocabulary
@@ -48,17 +49,25 @@ struct UnitLabeler: Sendable {
         }
     }
 
+    /// A thread's reusable masking buffers.
+    struct Scratch {
+        let masking = MaskingScratch()
+        var masked = MaskedPositions()
+    }
+
     /// One record ready to write; its contribution goes to `counters`.
-    func record(for instance: TrainingInstance, maskKey: UInt64, copy: Int, serial: Int, masker: Masker, counters c: inout InstanceCounters) -> ShardRecord {
+    func record(for instance: TrainingInstance, maskKey: UInt64, copy: Int, serial: Int, masker: Masker, scratch: inout Scratch,
+                counters c: inout InstanceCounters) -> ShardRecord {
         var tokens = instance.tokens
         var record = ShardRecord(tokens: [], segmentBoundary: instance.segmentBoundary, pairLabel: instance.pairLabel,
                                  inputOrdinal: instance.inputOrdinal, documentOrdinal: instance.documentOrdinal)
-        let special = vocabulary.masking.isSpecial
+        let masking = vocabulary.masking
         var maskable = 0
-        for t in tokens where !special[Int(t)] { maskable += 1 }
+        for t in tokens where !masking.special(t) { maskable += 1 }
         if config.maskingMode == .static {
             var random = KeyedRandom(seed: config.seed, purpose: .staticMasking, index: maskKey, subindex: UInt64(copy) << 32 | UInt64(serial))
-            let m = masker.mask(&tokens, random: &random)
+            masker.mask(&tokens, random: &random, scratch: scratch.masking, into: &scratch.masked)
+            let m = scratch.masked
             c.masked += m.positions.count
             for (p, original) in zip(m.positions, m.originalIDs) {
                 let now = tokens[Int(p)]
@@ -95,25 +104,31 @@ struct UnitLabeler: Sendable {
                            blockLengthLimit: UInt32(ShardFormat.defaultBlockLengthLimit), metadata: metadata)
     }
 
-    /// Writes a unit's records as `part-<unit>-NNNNN.ptxs`, after deleting any leftovers of an
-    /// interrupted attempt at the unit.
-    func write(unit: Int, records: [ShardRecord]) throws -> [ShardFileSummary] {
+    /// Opens the writer of a unit's `part-<unit>-NNNNN.ptxs` files, after deleting any
+    /// leftovers of an interrupted attempt at the unit.
+    func openWriter(unit: Int) throws -> ShardSetWriter {
         let prefix = "part-" + BuildRunner.pad(unit)
         for name in try PosixFile.listDirectory(outputFolder) where name.hasPrefix(prefix + "-") {
             try PosixFile.removeIfPresent(outputFolder + "/" + name)
         }
-        let writer = try ShardSetWriter(folder: outputFolder, prefix: prefix, header: header, shardTargetBytes: UInt64(config.shardBytes))
-        for r in records { try writer.append(r) }
-        return try writer.finish()
+        return try ShardSetWriter(folder: outputFolder, prefix: prefix, header: header, shardTargetBytes: UInt64(config.shardBytes))
     }
 
-    /// The records of one unit, in output order, with the unit's statistics. Memory: the
-    /// unit's documents and its records (bounded by the unit size times the dupe factor).
-    func records(unit: Int, documents: Range<Int>, stores: [DocumentStore]) throws -> ([ShardRecord], BuildStatistics) {
+    /// Labels one unit: hands its records, in output order, to `emit` in batches of about
+    /// `batchRecords` (NSP/SOP: a wave of document groups), and returns the unit's statistics.
+    /// Memory: the unit's documents plus one batch, whatever the dupe factor.
+    func label(unit: Int, documents: Range<Int>, stores: [DocumentStore], emit: ([ShardRecord]) throws -> Void) throws -> BuildStatistics {
         var output: [ShardRecord] = []
+        func flush(force: Bool) throws {
+            if output.count >= Self.batchRecords || (force && !output.isEmpty) {
+                try emit(output)
+                output.removeAll()
+            }
+        }
         let masker = Masker(options: config.maskingOptions, vocabulary: vocabulary.masking)
         var stats = BuildStatistics()
         var counters = InstanceCounters()
+        var scratch = Scratch()
         // The unit's own documents are read once and kept (a unit is at most unit_bytes of
         // text); only negatives from other documents go back to the store.
         let own = try documents.map { try stores[0].document($0) }
@@ -125,35 +140,53 @@ struct UnitLabeler: Sendable {
                                                   maxSequenceLength: config.maxSequenceLength,
                                                   shortSequenceProbability: config.shortSequenceProbability,
                                                   clsID: vocabulary.clsID, sepID: vocabulary.sepID, seed: config.seed)
-                let parts = max(1, min(stores.count, documents.count))
-                let work = (0..<parts).map { p in
-                    (p, (documents.lowerBound + documents.count * p / parts)..<(documents.lowerBound + documents.count * (p + 1) / parts))
-                }
-                let labeler = self
-                let storeList = UncheckedSendable(stores)
-                let results = OrderedParallelMap.map(work, threads: parts) { part -> Result<([ShardRecord], BuildStatistics), Error> in
-                    Result {
-                        let corpus = UnitDocuments(store: storeList.value[part.0], range: documents, documents: own)
-                        var records: [ShardRecord] = []
-                        var partStats = BuildStatistics()
-                        var counters = InstanceCounters()
-                        var counts = SentencePairBuilder.Counts()
-                        for d in part.1 {
-                            for (k, instance) in try builder.instances(documentIndex: d, corpus: corpus, copy: copy, counts: &counts).enumerated() {
-                                records.append(labeler.record(for: instance, maskKey: UInt64(d), copy: copy, serial: k, masker: masker, counters: &counters))
-                            }
-                        }
-                        counters.add(to: &partStats, pairs: true, masks: labeler.config.maskingMode == .static)
-                        partStats.add("single_segment_chunks", Double(counts.singleSegmentChunks))
-                        partStats.add("split_single_sentences", Double(counts.splitSingleSentences))
-                        partStats.add("skipped_chunks", Double(counts.skippedChunks))
-                        return (records, partStats)
+                // Groups of documents of about `groupTokens` tokens, handed out to the threads
+                // dynamically (documents differ in length by orders of magnitude).
+                var groups: [Range<Int>] = []
+                var first = documents.lowerBound, tokens = 0
+                for d in documents {
+                    tokens += own[d - documents.lowerBound].tokens.count
+                    if tokens >= Self.groupTokens || d == documents.upperBound - 1 {
+                        groups.append(first..<(d + 1))
+                        first = d + 1
+                        tokens = 0
                     }
                 }
-                for result in results {
-                    let (records, partStats) = try result.get()
-                    output += records
-                    stats += partStats
+                let labeler = self
+                let workers = PerWorker(count: stores.count) { w in (stores[w], Scratch()) }
+                // Waves of a few groups per thread: the threads share a wave dynamically, and
+                // the wave's records go to the writer before the next wave starts.
+                let waveGroups = 4 * stores.count
+                for waveStart in stride(from: 0, to: groups.count, by: waveGroups) {
+                    let wave = Array(groups[waveStart..<min(groups.count, waveStart + waveGroups)])
+                    let results = OrderedParallelMap.map(wave, threads: stores.count) { worker, group -> Result<([ShardRecord], BuildStatistics), Error> in
+                        workers.with(worker) { state in
+                            Result {
+                                let corpus = UnitDocuments(store: state.0, range: documents, documents: own)
+                                var records: [ShardRecord] = []
+                                var partStats = BuildStatistics()
+                                var counters = InstanceCounters()
+                                var counts = SentencePairBuilder.Counts()
+                                for d in group {
+                                    for (k, instance) in try builder.instances(documentIndex: d, corpus: corpus, copy: copy, counts: &counts).enumerated() {
+                                        records.append(labeler.record(for: instance, maskKey: UInt64(d), copy: copy, serial: k, masker: masker,
+                                                                      scratch: &state.1, counters: &counters))
+                                    }
+                                }
+                                counters.add(to: &partStats, pairs: true, masks: labeler.config.maskingMode == .static)
+                                partStats.add("single_segment_chunks", Double(counts.singleSegmentChunks))
+                                partStats.add("split_single_sentences", Double(counts.splitSingleSentences))
+                                partStats.add("skipped_chunks", Double(counts.skippedChunks))
+                                return (records, partStats)
+                            }
+                        }
+                    }
+                    for result in results {
+                        let (records, partStats) = try result.get()
+                        output += records
+                        stats += partStats
+                    }
+                    try flush(force: true)
                 }
             case .fullSentences, .docSentences:
                 var packer = SentencePacker(maxSequenceLength: config.maxSequenceLength, crossDocuments: config.task == .fullSentences,
@@ -161,10 +194,13 @@ struct UnitLabeler: Sendable {
                 var serial = 0
                 let key = UInt64(unit) << 32
                 func emit(_ instance: TrainingInstance) {
-                    output.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, counters: &counters))
+                    output.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters))
                     serial += 1
                 }
-                for doc in own { packer.add(doc, emit: emit) }
+                for doc in own {
+                    packer.add(doc, emit: emit)
+                    try flush(force: false)
+                }
                 packer.finish(emit: emit)
                 stats.add("truncated_sentences", Double(packer.truncatedSentences))
             case .causal:
@@ -174,23 +210,25 @@ struct UnitLabeler: Sendable {
                 for doc in own {
                     builder.add(document: doc.tokens, inputOrdinal: doc.inputOrdinal, documentOrdinal: doc.documentOrdinal) { block, input, document in
                         let instance = TrainingInstance(tokens: block, inputOrdinal: input, documentOrdinal: document)
-                        output.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, counters: &counters))
+                        output.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters))
                         serial += 1
                     }
+                    try flush(force: false)
                 }
                 stats.add("dropped_tail_tokens", Double(builder.droppedTailTokens))
             }
         }
+        try flush(force: true)
         counters.add(to: &stats, pairs: false, masks: config.maskingMode == .static)
-        return (output, stats)
+        return stats
     }
 }
 
-/// Hands values that are used by one thread at a time (here: part k's store, only ever
-/// touched by the closure mapping part k) across a `@Sendable` boundary.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+extension UnitLabeler {
+    /// Tokens per group of NSP/SOP documents handed to a labeling thread.
+    static let groupTokens = 16_384
+    /// Records per batch handed to the writer (packing and causal blocks).
+    static let batchRecords = 2048
 }
 
 /// A unit's documents in memory in front of the whole store.

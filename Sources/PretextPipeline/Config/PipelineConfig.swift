@@ -48,6 +48,9 @@ public struct PipelineConfig: Sendable, Equatable {
     public var maskShare = 0.8
     public var randomShare = 0.1
     public var maskingStrategy = "token"
+    /// What n counts in the prediction budget round(n · rate): the whole sequence (Google,
+    /// fairseq) or only the maskable tokens.
+    public var maskingBudget = MaskingOptions.BudgetBasis.sequence
     public var ngramMax = 3
     public var spanProbability = 0.2
     public var spanMaxLength = 10
@@ -117,7 +120,7 @@ public struct PipelineConfig: Sendable, Equatable {
         case "span": strategy = .span(p: spanProbability, maxLength: spanMaxLength)
         default: strategy = .token
         }
-        return MaskingOptions(rate: maskingRate, maxPredictions: maxPredictions, maskShare: maskShare, randomShare: randomShare, strategy: strategy)
+        return MaskingOptions(rate: maskingRate, maxPredictions: maxPredictions, maskShare: maskShare, randomShare: randomShare, strategy: strategy, budgetBasis: maskingBudget)
     }
 
     public var corpusFormat: CorpusFormat {
@@ -223,6 +226,7 @@ public struct PipelineConfig: Sendable, Equatable {
         "masking.mask_share": double(\.maskShare),
         "masking.random_share": double(\.randomShare),
         "masking.strategy": string(\.maskingStrategy),
+        "masking.budget": choice(\.maskingBudget),
         "masking.ngram_max": int(\.ngramMax),
         "masking.span_p": double(\.spanProbability),
         "masking.span_max": int(\.spanMaxLength),

@@ -42,19 +42,19 @@ public struct BertNormalizer: Sendable {
         var scratch: [UInt8] = []
         // Only scalars some step touches can differ from themselves: the clean-text sets, the
         // CJK ranges, Hangul syllables and the keys of the accent and lowercase maps.
-        var candidates = Set<UInt32>()
+        var candidate = [Bool](repeating: false, count: 0x10000)
         if options.cleanText {
-            for c in UInt32(0)..<0x10000 where UnicodeTables.cleanRemoved.contains(c) || UnicodeTables.cleanToSpace.contains(c) { candidates.insert(c) }
+            for c in 0..<0x10000 where UnicodeTables.cleanRemoved.contains(UInt32(c)) || UnicodeTables.cleanToSpace.contains(UInt32(c)) { candidate[c] = true }
         }
         if options.handleChineseCharacters {
-            for c in UInt32(0x3400)...0xFAFF where UnicodeTables.isChineseCharacter(c) { candidates.insert(c) }
+            for c in 0x3400...0xFAFF where UnicodeTables.isChineseCharacter(UInt32(c)) { candidate[c] = true }
         }
         if options.stripsAccents {
-            candidates.formUnion(UnicodeTables.stripAccents.keys.filter { $0 < 0x10000 })
-            candidates.formUnion(UInt32(0xAC00)...0xD7A3)
+            for c in UnicodeTables.stripAccents.keys where c < 0x10000 { candidate[Int(c)] = true }
+            for c in 0xAC00...0xD7A3 { candidate[c] = true }
         }
-        if options.lowercase { candidates.formUnion(UnicodeTables.lowercase.keys.filter { $0 < 0x10000 }) }
-        for c in candidates.sorted() where !(0xD800...0xDFFF).contains(c) {
+        if options.lowercase { for c in UnicodeTables.lowercase.keys where c < 0x10000 { candidate[Int(c)] = true } }
+        for c in UInt32(0)..<0x10000 where candidate[Int(c)] && !(0xD800...0xDFFF).contains(c) {
             let mapped = Self.map(c, options)
             if mapped.count == 1 && mapped[0] == c { continue }
             if mapped.isEmpty { table[Int(c)] = Self.remove; continue }

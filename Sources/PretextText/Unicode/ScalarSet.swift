@@ -35,21 +35,68 @@ public final class ScalarSet: @unchecked Sendable {
 /// Parsing of the generated tables (`GeneratedUnicodeTables`): hex ranges `X` / `X-Y` and
 /// mappings `X:Y,Z`, separated by white space.
 enum UnicodeTableText {
-    static func ranges(_ text: String) -> [ClosedRange<UInt32>] {
-        text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map { token in
-            let parts = token.split(separator: "-")
-            let a = UInt32(parts[0], radix: 16)!
-            return a...(parts.count > 1 ? UInt32(parts[1], radix: 16)! : a)
+    /// Hex numbers of `text` with the byte that ended each (a space, newline, `-`, `:` or `,`;
+    /// 0 at the end). Works on UTF-8 bytes: the tables are parsed at start-up, where
+    /// `Character`-based splitting of some 100 KB of text cost tens of milliseconds.
+    private static func numbers(_ text: String) -> [(UInt32, UInt8)] {
+        var out: [(UInt32, UInt8)] = []
+        var value: UInt32 = 0
+        var digits = 0
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = value << 4 | UInt32(b - UInt8(ascii: "0")); digits += 1
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = value << 4 | UInt32(b - UInt8(ascii: "A") + 10); digits += 1
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = value << 4 | UInt32(b - UInt8(ascii: "a") + 10); digits += 1
+            default:
+                if digits > 0 || b == UInt8(ascii: ":") { out.append((value, b)) }
+                value = 0
+                digits = 0
+            }
         }
+        if digits > 0 { out.append((value, 0)) }
+        return out
+    }
+
+    static func ranges(_ text: String) -> [ClosedRange<UInt32>] {
+        var out: [ClosedRange<UInt32>] = []
+        var pendingStart: UInt32?
+        for (value, end) in numbers(text) {
+            if let start = pendingStart {
+                out.append(start...value)
+                pendingStart = nil
+            } else if end == UInt8(ascii: "-") {
+                pendingStart = value
+            } else {
+                out.append(value...value)
+            }
+        }
+        return out
     }
 
     static func mapping(_ text: String) -> [UInt32: [UInt32]] {
         var out: [UInt32: [UInt32]] = [:]
-        for token in text.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
-            let parts = token.split(separator: ":", omittingEmptySubsequences: false)
-            let key = UInt32(parts[0], radix: 16)!
-            out[key] = parts[1].isEmpty ? [] : parts[1].split(separator: ",").map { UInt32($0, radix: 16)! }
+        var key: UInt32?
+        var values: [UInt32] = []
+        for (value, end) in numbers(text) {
+            if key == nil {
+                key = value  // ended by ":"
+                continue
+            }
+            if end == UInt8(ascii: ":") {
+                // An empty mapping "X:" followed by the next key: `value` is that next key.
+                out[key!] = values
+                values = []
+                key = value
+                continue
+            }
+            values.append(value)
+            if end != UInt8(ascii: ",") {
+                out[key!] = values
+                values = []
+                key = nil
+            }
         }
+        if let key { out[key] = values }
         return out
     }
 }
