@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PretextShards", targets: ["PretextShards"]),
         .library(name: "PretextPipeline", targets: ["PretextPipeline"]),
         .library(name: "PretextTrainer", targets: ["PretextTrainer"]),
+        .library(name: "PretextLoader", targets: ["PretextLoader"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,6 +52,7 @@ let package = Package(
             ]
         ),
         .target(name: "PretextTrainer", dependencies: ["PretextCore", "CBLAS"]),
+        .target(name: "PretextLoader", dependencies: ["PretextCore", "PretextLabeling", "PretextShards"]),
         .target(
             name: "PretextPipeline",
             dependencies: ["PretextCore", "PretextText", "PretextLabeling", "PretextShards"]
@@ -58,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "pretext",
             dependencies: [
-                "PretextCore", "PretextText", "PretextLabeling", "PretextShards", "PretextPipeline", "PretextTrainer",
+                "PretextCore", "PretextText", "PretextLabeling", "PretextShards", "PretextPipeline", "PretextTrainer", "PretextLoader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,6 +77,10 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "PretextLabelingTests", dependencies: ["PretextLabeling", "PretextCore"]),
+        .testTarget(
+            name: "PretextLoaderTests",
+            dependencies: ["PretextLoader", "PretextPipeline", "PretextLabeling", "PretextShards", "PretextCore", "PretextTestSupport"]
+        ),
         .testTarget(
             name: "PretextShardsTests",
             dependencies: ["PretextShards", "PretextCore", "PretextTestSupport", .product(name: "GRDB", package: "GRDB.swift")]

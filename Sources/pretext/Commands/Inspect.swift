@@ -30,11 +30,7 @@ struct Inspect: ParsableCommand {
     var vocab: String?
 
     func run() throws {
-        let vocabulary = try vocab.map { path -> Vocabulary in
-            guard path.hasSuffix(".json") else { return try Vocabulary(vocabFile: path) }
-            let tokenizer = try TokenizerFile.load(path).tokenizer
-            return Vocabulary(tokens: (0..<tokenizer.vocabularySize).map { tokenizer.token(UInt32($0)) ?? "<id \($0)>" })
-        }
+        let vocabulary = try vocab.map(decodingVocabulary)
         if PosixFile.isDirectory(target) {
             let set = try ShardSet(folder: target)
             if let record {
