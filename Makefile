@@ -18,6 +18,7 @@ demo: system-libraries release
 test: system-libraries
 	swift build --build-tests
 	swift test
+	bash scripts/python-tests.sh
 
 release:
 	swift build -c release --product pretext

@@ -35,9 +35,9 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
         ),
+        // OpenBLAS is loaded with dlopen on first use (see Sources/CBLAS/shim.h), not linked.
         .systemLibrary(
             name: "CBLAS",
-            pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
 
@@ -66,7 +66,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "pretext-bench",
-            dependencies: ["PretextCore", "PretextText", "PretextShards", "CLZ4"]
+            dependencies: ["PretextCore", "PretextText", "PretextShards", "PretextLoader", "CLZ4"]
         ),
 
         .target(name: "PretextTestSupport", path: "Tests/PretextTestSupport"),

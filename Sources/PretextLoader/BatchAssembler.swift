@@ -107,6 +107,7 @@ final class BatchAssembler {
         let reader: ShardReader
         if let r = readers[s] { reader = r } else {
             reader = try ShardReader(path: layout.paths[s])
+            reader.readsBlocksWithPread = true  // decoded blocks live in the cache
             readers[s] = reader
         }
         let block = try reader.block(Int(layout.blockInShard[b]))

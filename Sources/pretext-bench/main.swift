@@ -14,6 +14,8 @@
 // `start-end` pairs separated by spaces. Prints `key=value` lines: paragraphs, sentences,
 // input MB, and the splitter's throughput (best of N passes over all paragraphs in memory,
 // one thread, output formatting excluded).
+//
+//   pretext-bench loader <folder> …   (LoaderBench.swift)
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -262,6 +264,8 @@ case "shards":
     do { try benchShards(Array(args.dropFirst())) } catch { fail("\(error)") }
 case "split":
     do { try benchSplit(Array(args.dropFirst())) } catch { fail("\(error)") }
+case "loader":
+    do { try benchLoader(Array(args.dropFirst())) } catch { fail("\(error)") }
 default:
-    fail("usage: pretext-bench shards <tokens.u16> [--work DIR] [--repeat N]\n       pretext-bench tokenize <tokenizer> <corpus> [--threads N] [--repeat N]\n       pretext-bench split <paragraphs.txt> [--language L] [--output FILE] [--repeat N]")
+    fail("usage: pretext-bench shards <tokens.u16> [--work DIR] [--repeat N]\n       pretext-bench tokenize <tokenizer> <corpus> [--threads N] [--repeat N]\n       pretext-bench split <paragraphs.txt> [--language L] [--output FILE] [--repeat N]\n       pretext-bench loader <folder> [--batch-size B] [--batches N] [--prefetch-threads T] [--repeat N]")
 }

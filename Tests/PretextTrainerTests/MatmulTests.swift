@@ -73,10 +73,11 @@ import PretextCore
         }
     }
 
-    @Test func blasThreadCountIsSettable() {
-        let before = Matmul.blasThreads
-        Matmul.blasThreads = 1
-        #expect(Matmul.blasThreads == 1)
-        Matmul.blasThreads = before
+    @Test func blasThreadCountIsSettable() throws {
+        let before = try Matmul.blasThreads()
+        try Matmul.setBlasThreads(1)
+        #expect(try Matmul.blasThreads() == 1)
+        try Matmul.setBlasThreads(before)
+        #expect(try OpenBLAS.shared().libraryPath.hasPrefix("libopenblas"))
     }
 }

@@ -19,7 +19,7 @@ import Synchronization
 /// - a killed run resumes: finished units are skipped, leftovers of unfinished ones deleted;
 ///   a finished run is not redone.
 /// NSP draws negatives from the whole store, so with NSP every task tokenizes every unit.
-public final class BuildRunner {
+public final class BuildRunner: Sendable {
     public let config: PipelineConfig
     public let threads: Int
     public let task: Int
@@ -35,8 +35,9 @@ public final class BuildRunner {
         case alreadyComplete
     }
 
-    /// Wall-clock seconds per phase (stage 1: reading, tokenizing, writing the store; stage 2:
-    /// labeling and masking with writing the shards).
+    /// Wall-clock seconds per phase (stage 1: reading on the main thread, tokenizing and
+    /// writing the store on a background task — these overlap, reading unit k+1 while unit k is
+    /// tokenized; stage 2: labeling and masking with writing the shards).
     public struct Timings: Sendable, Equatable, CustomStringConvertible {
         public var read = 0.0, tokenize = 0.0, store = 0.0, label = 0.0
         public var description: String {
@@ -150,25 +151,32 @@ public final class BuildRunner {
             defer { clock = t }
             return t - clock
         }
+        // Unit k is tokenized and written to the store on a background task while the main
+        // thread reads unit k+1; at most one unit is pending, so memory holds two units of
+        // documents. The task's phase times come back through `stageTimes`.
+        let stageTimes = Mutex<(tokenize: Double, store: Double)>((0, 0))
+        var pending: BackgroundTask?
         func closeUnit() throws {
-            defer { batch.removeAll(keepingCapacity: true); batchBytes = 0; unitCount += 1 }
+            defer { batch = []; batchBytes = 0; unitCount += 1 }
             let unit = unitCount
             guard needsAllUnits || owned(unit) else { return }
             if storeDone[unit] != nil { return }
             timings.read += lap()
-            let (documents, stats) = tokenize(batch, vocabulary: vocabulary)
-            timings.tokenize += lap()
-            // Unit k is written in the background while unit k+1 is read and tokenized; at most
-            // one write is pending, so memory holds at most two units.
-            try pendingStoreWrite?.wait()
-            timings.store += lap()
+            try pending?.wait()
+            _ = lap()
+            let documents = batch
+            let runner = self
             let width = ShardSchema.tokenWidth(forVocabularySize: vocabulary.size), size = UInt32(vocabulary.size)
-            pendingStoreWrite = BackgroundTask {
-                _ = try DocumentStoreFiles.writeUnit(folder: storeFolder, unit: unit, documents: documents, tokenWidth: width, vocabularySize: size)
+            pending = BackgroundTask {
+                let start = BuildProgress.now()
+                let (tokenized, stats) = runner.tokenize(documents, vocabulary: vocabulary)
+                let tokenized_at = BuildProgress.now()
+                _ = try DocumentStoreFiles.writeUnit(folder: storeFolder, unit: unit, documents: tokenized, tokenWidth: width, vocabularySize: size)
                 try catalog.recordUnit(run: run, stage: Self.storeStage, unit: unit, shards: [], statistics: stats.pairs)
+                let end = BuildProgress.now()
+                stageTimes.withLock { $0.tokenize += tokenized_at - start; $0.store += end - tokenized_at }
             }
         }
-        var pendingStoreWrite: BackgroundTask?
         let totalBytes = Double(inputs.inputs.reduce(UInt64(0)) { $0 + ((try? MappedFile(path: $1.path).bytes.count).map(UInt64.init) ?? 0) })
         var bytesSeen = 0.0
         let report = try inputs.forEachDocument { document in
@@ -181,8 +189,9 @@ public final class BuildRunner {
         }
         if !batch.isEmpty { try closeUnit() }
         timings.read += lap()
-        try pendingStoreWrite?.wait()
-        timings.store += lap()
+        try pending?.wait()
+        _ = lap()
+        (timings.tokenize, timings.store) = stageTimes.withLock { $0 }
         for input in inputs.inputs {
             let (fingerprint, size) = try FileChecksum.xxh64(ofFile: input.path)
             try catalog.recordInput(run: run, Catalog.Input(ordinal: Int(input.ordinal), path: input.path, size: size, fingerprint: hex(fingerprint),

@@ -156,7 +156,7 @@ struct UnitLabeler: Sendable {
                 let workers = PerWorker(count: stores.count) { w in (stores[w], Scratch()) }
                 // Waves of a few groups per thread: the threads share a wave dynamically, and
                 // the wave's records go to the writer before the next wave starts.
-                let waveGroups = 4 * stores.count
+                let waveGroups = 16 * stores.count
                 for waveStart in stride(from: 0, to: groups.count, by: waveGroups) {
                     let wave = Array(groups[waveStart..<min(groups.count, waveStart + waveGroups)])
                     let results = OrderedParallelMap.map(wave, threads: stores.count) { worker, group -> Result<([ShardRecord], BuildStatistics), Error> in

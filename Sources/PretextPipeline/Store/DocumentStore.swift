@@ -176,6 +176,7 @@ public final class DocumentStore: DocumentSource {
             readers[oldest] = nil
         }
         let r = try ShardReader(path: folder + "/" + DocumentStoreFiles.shardName(unit: units[u]))
+        r.readsBlocksWithPread = true  // negatives visit the whole store at random
         readers[u] = (r, clock)
         return r
     }

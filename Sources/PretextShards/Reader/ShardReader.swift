@@ -30,6 +30,16 @@ public final class ShardReader {
     private var cachedBlock = DecodedBlock()
     private var cachedBlockNumber = -1
 
+    /// Read blocks with `pread` into one reused buffer instead of through the mapping: for
+    /// readers that visit large files at random (the document store, the loader), whose
+    /// resident set would otherwise grow with every page of the files ever touched. Only the
+    /// header, index and footer pages of the mapping are then resident.
+    public var readsBlocksWithPread = false {
+        didSet { if readsBlocksWithPread && handle == nil { handle = try? PosixFile(path: path, mode: .readOnly) } }
+    }
+    private var handle: PosixFile?
+    private var readBuffer: [UInt8] = []
+
     public var recordCount: UInt64 { footer.recordCount }
     public var tokenCount: UInt64 { footer.tokenCount }
     public var blockCount: Int { index.count }
@@ -179,12 +189,25 @@ public final class ShardReader {
     }
 
     private func decodeBlock(_ b: Int, _ e: BlockIndexEntry, into block: inout DecodedBlock) throws {
+        // In bounds: the index was checked against the file size at open.
+        let clen = Int(e.compressedLength)
+        if readsBlocksWithPread, let handle {
+            if readBuffer.count < clen { readBuffer = [UInt8](repeating: 0, count: clen) }
+            try readBuffer.withUnsafeMutableBytes { bytes in
+                let src = UnsafeMutableRawBufferPointer(rebasing: bytes[0..<clen])
+                try handle.readExactly(into: src, at: e.offset)
+                try decodeBlock(b, e, src: UnsafeRawBufferPointer(src), into: &block)
+            }
+        } else {
+            try decodeBlock(b, e, src: file.slice(Int(e.offset), clen), into: &block)
+        }
+    }
+
+    private func decodeBlock(_ b: Int, _ e: BlockIndexEntry, src: UnsafeRawBufferPointer, into block: inout DecodedBlock) throws {
         func fail(_ problem: String) -> ShardFormatError {
             ShardFormatError(path: path, region: .block(b), byteOffset: e.offset, problem: problem)
         }
-        let clen = Int(e.compressedLength), ulen = Int(e.uncompressedLength)
-        // In bounds: the index was checked against the file size at open.
-        let src = file.slice(Int(e.offset), clen)
+        let ulen = Int(e.uncompressedLength)
         let sum = XXHash64.hash(src)
         guard sum == e.checksum else {
             throw fail("checksum mismatch (stored \(hex(e.checksum)), computed \(hex(sum)))")

@@ -7,7 +7,8 @@ public struct MatmulShapeError: Error, CustomStringConvertible, Sendable {
     public var description: String { "sgemm: \(problem)" }
 }
 
-/// Row-major single-precision matrix products through OpenBLAS `cblas_sgemm`.
+/// Row-major single-precision matrix products through OpenBLAS `cblas_sgemm` (loaded on
+/// first use by `OpenBLAS`; a missing library is a thrown `OpenBLAS.LoadError`).
 ///
 /// `C (M×N) = alpha · op(A) · op(B) + beta · C`, where `op(A)` is `A (M×K)` or, with
 /// `transposeA`, the transpose of `A (K×M)`; likewise `op(B)` is `B (K×N)` or `Bᵀ`
@@ -34,16 +35,15 @@ public enum Matmul {
         }
         if m == 0 || n == 0 { return }
         guard max(m, n, k, lda, ldb, ldc) <= Int(Int32.max) else { throw MatmulShapeError(problem: "dimension exceeds Int32") }
-        cblas_sgemm(CblasRowMajor,
-                    transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        try OpenBLAS.shared().sgemm(Int32(PRETEXT_CBLAS_ROW_MAJOR),
+                    Int32(transposeA ? PRETEXT_CBLAS_TRANS : PRETEXT_CBLAS_NO_TRANS), Int32(transposeB ? PRETEXT_CBLAS_TRANS : PRETEXT_CBLAS_NO_TRANS),
                     Int32(m), Int32(n), Int32(k), alpha,
                     a.baseAddress, Int32(lda), b.baseAddress, Int32(ldb), beta, c.baseAddress, Int32(ldc))
     }
 
     /// Threads OpenBLAS uses per call. Set it to 1 when the caller parallelizes itself, so
     /// BLAS threads are never nested inside application threads.
-    public static var blasThreads: Int {
-        get { Int(pretext_blas_get_threads()) }
-        set { pretext_blas_set_threads(Int32(newValue)) }
-    }
+    public static func blasThreads() throws -> Int { Int(try OpenBLAS.shared().getThreads()) }
+
+    public static func setBlasThreads(_ n: Int) throws { try OpenBLAS.shared().setThreads(Int32(n)) }
 }
