@@ -21,16 +21,14 @@ CORPORA="${CORPORA:-/var/tmp/pretext-corpora}"
 VOCAB="${VOCAB:-/var/tmp/pretext-vocab/minilm}"
 BATCHES="${BATCHES:-1000}"
 RUNS="${RUNS:-3}"
-TORCH="${TORCH:-torch==2.13.0+cpu}"
+TORCH="${TORCH:-torch==2.13.0}"
 source "$ROOT/benchmarks/tools/setup.sh"
 ensure_corpora
 ensure_vocab
 [ -x "$PY" ] || python3 -m venv "$WORK/venv"
-"$PY" -c "import torch, transformers, lz4, numpy" 2>/dev/null || {
-  "$PY" -m pip install -q "$TORCH" --extra-index-url https://download.pytorch.org/whl/cpu >&2 \
-    || "$PY" -m pip install -q torch --index-url https://download.pytorch.org/whl/cpu >&2
-  "$PY" -m pip install -q transformers numpy lz4 >&2
-}
+# PyPI here serves the CPU build as torch==2.13.0 (wheel torch-2.13.0+cpu); download.pytorch.org is
+# not reachable from this machine kind.
+"$PY" -c "import torch, transformers, lz4, numpy" 2>/dev/null || "$PY" -m pip install -q "$TORCH" transformers numpy lz4 >&2
 "$PY" -m pip install -q "$ROOT/python" >&2
 (cd "$ROOT" && swift build -c release --product pretext --product pretext-bench >&2)
 B="$WORK/bench-loader"

@@ -48,6 +48,24 @@ import PretextTestSupport
         }
     }
 
+    @Test func workersSplitTheirRanksBatches() throws {
+        let folder = LoaderFixture.dynamicPairs
+        let whole = try Self.epoch(try ShardLoader(folder: folder, options: Self.options(rank: 1, world: 2)))
+        var byWorker: [[Batch]] = []
+        for k in 0..<3 {
+            var o = Self.options(rank: 1, world: 2)
+            o.workerIndex = k
+            o.workerCount = 3
+            byWorker.append(try Self.epoch(try ShardLoader(folder: folder, options: o)))
+        }
+        // Worker k yields the rank's batches k, k + 3, …: interleaved they are the rank's epoch.
+        for (n, batch) in whole.enumerated() {
+            let mine = byWorker[n % 3][n / 3]
+            #expect(mine.sampleIndices == batch.sampleIndices && mine.labels == batch.labels)
+        }
+        #expect(byWorker.map(\.count).reduce(0, +) == whole.count)
+    }
+
     @Test func epochsShuffleAndMaskDifferently() throws {
         let loader = try ShardLoader(folder: LoaderFixture.dynamicPairs, options: Self.options())
         let first = try Self.epoch(loader)
