@@ -51,8 +51,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .target(name: "PretextTrainer", dependencies: ["PretextCore", "CBLAS"]),
         .target(name: "PretextLoader", dependencies: ["PretextCore", "PretextLabeling", "PretextShards"]),
+        .target(name: "PretextTrainer", dependencies: ["PretextCore", "PretextLabeling", "PretextShards", "PretextLoader", "CBLAS"]),
         .target(
             name: "PretextPipeline",
             dependencies: ["PretextCore", "PretextText", "PretextLabeling", "PretextShards"]
@@ -89,7 +89,11 @@ let package = Package(
             name: "PretextPipelineTests",
             dependencies: ["PretextPipeline", "PretextShards", "PretextCore", "PretextTestSupport"]
         ),
-        .testTarget(name: "PretextTrainerTests", dependencies: ["PretextTrainer", "PretextCore"]),
+        .testTarget(
+            name: "PretextTrainerTests",
+            dependencies: ["PretextTrainer", "PretextCore", "PretextLoader", "PretextPipeline", "PretextTestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "PretextCLITests", dependencies: ["PretextShards", "PretextCore", "PretextTestSupport"]),
     ]
 )

@@ -16,6 +16,9 @@ enum { PRETEXT_CBLAS_ROW_MAJOR = 101, PRETEXT_CBLAS_NO_TRANS = 111, PRETEXT_CBLA
 typedef void (*pretext_cblas_sgemm_fn)(int order, int transpose_a, int transpose_b, int m, int n, int k,
                                        float alpha, const float *a, int lda, const float *b, int ldb,
                                        float beta, float *c, int ldc);
+typedef void (*pretext_cblas_dgemm_fn)(int order, int transpose_a, int transpose_b, int m, int n, int k,
+                                       double alpha, const double *a, int lda, const double *b, int ldb,
+                                       double beta, double *c, int ldc);
 typedef void (*pretext_openblas_set_threads_fn)(int threads);
 typedef int (*pretext_openblas_get_threads_fn)(void);
 #endif

@@ -17,6 +17,9 @@ struct ShardSetLayout: Sendable {
     let hasPairs: Bool
     let hasMasks: Bool
     let recordCount: UInt64
+    /// The build's sequence length and vocabulary size (shard metadata).
+    let maxLength: Int
+    let vocabularySize: Int
 
     init(folder: String) throws {
         self.folder = folder
@@ -51,6 +54,8 @@ struct ShardSetLayout: Sendable {
         blockInShard = blockOf
         self.task = task
         padID = pad
+        maxLength = (object["max_seq_length"] as? NSNumber)?.intValue ?? 512
+        vocabularySize = (object["vocab_size"] as? NSNumber)?.intValue ?? 0
         hasPairs = pairs
         hasMasks = masks
         recordCount = set.recordCount

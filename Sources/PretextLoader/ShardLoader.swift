@@ -58,6 +58,12 @@ public final class ShardLoader {
 
     /// Records in the shard set.
     public var recordCount: UInt64 { layout.recordCount }
+    /// The longest sequence a batch can hold (the build's max_seq_length).
+    public var maxLength: Int { layout.maxLength }
+    /// The vocabulary size of the build's tokenizer (shard metadata).
+    public var vocabularySize: Int { layout.vocabularySize }
+    /// The build's task (nsp, sop, full-sentences, doc-sentences, causal).
+    public var task: String { layout.task }
     /// Batches this worker yields in the current epoch.
     public var batchesPerEpoch: Int { schedule.workerBatches }
     /// The current epoch and the worker batches of it consumed so far.

@@ -31,6 +31,8 @@ public final class PosixFile: @unchecked Sendable {
         case createTruncate
         /// Create or truncate, read and write.
         case createReadWrite
+        /// Create if missing, write only, every write at the end.
+        case append
     }
 
     public init(path: String, mode: Mode) throws {
@@ -40,6 +42,7 @@ public final class PosixFile: @unchecked Sendable {
         case .readOnly: flags = O_RDONLY | O_CLOEXEC
         case .createTruncate: flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
         case .createReadWrite: flags = O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC
+        case .append: flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC
         }
         descriptor = try Self.check("open", path) { open(path, flags, 0o644) }
     }

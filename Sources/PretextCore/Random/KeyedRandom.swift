@@ -85,4 +85,8 @@ public struct RandomPurpose: RawRepresentable, Hashable, Sendable {
     public static let dynamicMasking = RandomPurpose(rawValue: 0x646D_736B)
     /// The loader's shuffle of an epoch.
     public static let epochShuffle = RandomPurpose(rawValue: 0x7368_7566)
+    /// Dropout masks of the trainer (index: step and micro-batch, subindex: site in the model).
+    public static let dropout = RandomPurpose(rawValue: 0x6472_6F70)
+    /// Initial weights of a model (index: parameter tensor, element drawn in order).
+    public static let modelInit = RandomPurpose(rawValue: 0x696E_6974)
 }

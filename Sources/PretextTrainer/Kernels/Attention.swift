@@ -1,0 +1,81 @@
+/// Multi-head scaled dot-product attention over a fused QKV buffer.
+///
+/// Shapes: `qkv[B·T × 3H]`, row `b·T + t` = `[q (H) | k (H) | v (H)]`, head h owning columns
+/// `h·d ..< (h+1)·d` of each part (d = H / heads); `out[B·T × H]` with the same head
+/// columns; `probs[B × heads × T × T]` keeps the softmax for the backward pass. Keys where
+/// `mask[b·T + t] == 0` (padding) get probability exactly 0; with `causal`, keys after the
+/// query too. Per (batch, head), the two products are gemms on strided views of the buffers.
+public enum Attention {
+    public static func forward<T: TrainerFloat>(out: UnsafeMutablePointer<T>, probs: UnsafeMutablePointer<T>, qkv: UnsafePointer<T>,
+                                                mask: UnsafePointer<Int32>?, batch: Int, length: Int, hidden: Int, heads: Int, causal: Bool) {
+        let d = hidden / heads, ld = 3 * hidden, t = length
+        let scale = 1 / T.sqrt(T(d))
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let q = qkv + b * t * ld + h * d, k = q + hidden, v = q + 2 * hidden
+                let p = probs + (b * heads + h) * t * t
+                T.gemm(false, true, t, t, d, scale, q, ld, k, ld, 0, p, t)
+                for i in 0..<t {
+                    let row = p + i * t
+                    var maxS = -T.greatestFiniteMagnitude
+                    var any = false
+                    for j in 0..<t where visible(mask, b, t, i, j, causal) {
+                        if row[j] > maxS { maxS = row[j] }
+                        any = true
+                    }
+                    var sum: T = 0
+                    for j in 0..<t {
+                        if any && visible(mask, b, t, i, j, causal) {
+                            let e = T.exp(row[j] - maxS)
+                            row[j] = e
+                            sum += e
+                        } else {
+                            row[j] = 0
+                        }
+                    }
+                    if sum > 0 {
+                        let inv = 1 / sum
+                        for j in 0..<t { row[j] *= inv }
+                    }
+                }
+                T.gemm(false, false, t, d, t, 1, p, t, v, ld, 0, out + b * t * hidden + h * d, hidden)
+            }
+        }
+    }
+
+    @inline(__always)
+    static func visible(_ mask: UnsafePointer<Int32>?, _ b: Int, _ t: Int, _ i: Int, _ j: Int, _ causal: Bool) -> Bool {
+        if causal && j > i { return false }
+        if let mask { return mask[b * t + j] != 0 }
+        return true
+    }
+
+    /// `dqkv` (overwritten) from `dout`; `scratch` holds `T × T` values.
+    public static func backward<T: TrainerFloat>(dqkv: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>, dout: UnsafePointer<T>,
+                                                 qkv: UnsafePointer<T>, probs: UnsafePointer<T>,
+                                                 batch: Int, length: Int, hidden: Int, heads: Int) {
+        let d = hidden / heads, ld = 3 * hidden, t = length
+        let scale = 1 / T.sqrt(T(d))
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let q = qkv + b * t * ld + h * d, k = q + hidden, v = q + 2 * hidden
+                let dq = dqkv + b * t * ld + h * d, dk = dq + hidden, dv = dq + 2 * hidden
+                let p = probs + (b * heads + h) * t * t
+                let dO = dout + b * t * hidden + h * d
+                // dP = dO · Vᵀ ; dV = Pᵀ · dO
+                T.gemm(false, true, t, t, d, 1, dO, hidden, v, ld, 0, scratch, t)
+                T.gemm(true, false, t, d, t, 1, p, t, dO, hidden, 0, dv, ld)
+                // Softmax backward in place: dS = P ⊙ (dP − Σ_j dP·P).
+                for i in 0..<t {
+                    let pr = p + i * t, ds = scratch + i * t
+                    var dot: T = 0
+                    for j in 0..<t { dot += ds[j] * pr[j] }
+                    for j in 0..<t { ds[j] = pr[j] * (ds[j] - dot) }
+                }
+                // dQ = dS · K · scale ; dK = dSᵀ · Q · scale
+                T.gemm(false, false, t, d, t, scale, scratch, t, k, ld, 0, dq, ld)
+                T.gemm(true, false, t, d, t, scale, scratch, t, q, ld, 0, dk, ld)
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+import PretextCore
+
+/// Inverted dropout with keyed randomness: element i is kept when the i-th uniform of
+/// `KeyedRandom(seed, dropout, index: key, subindex: site)` is at least `p`, and scaled by
+/// 1/(1 − p). The mask is a pure function of (seed, key, site), so the backward pass draws it
+/// again instead of storing it, and a resumed run drops exactly what an uninterrupted one does.
+public enum Dropout {
+    /// In place; `p == 0` does nothing.
+    public static func apply<T: TrainerFloat>(_ x: UnsafeMutablePointer<T>, count: Int, p: Double, seed: UInt64, key: UInt64, site: UInt64) {
+        guard p > 0 else { return }
+        var random = KeyedRandom(seed: seed, purpose: .dropout, index: key, subindex: site)
+        let keep = T(1 / (1 - p))
+        for i in 0..<count { x[i] = random.unitDouble() < p ? 0 : x[i] * keep }
+    }
+}

@@ -1,0 +1,42 @@
+/// GELU, exact (`0.5 · x · (1 + erf(x / √2))`, BERT's `gelu`) or with the tanh approximation
+/// (`gelu_new`, GPT-2's), elementwise over `count` values.
+public enum GELU {
+    public enum Variant: String, Sendable, Codable { case exact = "gelu", tanh = "gelu_new" }
+
+    public static func forward<T: TrainerFloat>(out: UnsafeMutablePointer<T>, inp: UnsafePointer<T>, count: Int, variant: Variant) {
+        switch variant {
+        case .exact:
+            let r: T = 1 / T.sqrt(2)
+            for i in 0..<count { let x = inp[i]; out[i] = 0.5 * x * (1 + T.erf(x * r)) }
+        case .tanh:
+            let k = T.sqrt(2 / T.pi)
+            for i in 0..<count {
+                let x = inp[i]
+                out[i] = 0.5 * x * (1 + T.tanh(k * (x + 0.044715 * x * x * x)))
+            }
+        }
+    }
+
+    /// `dinp = dout · gelu'(inp)` (overwrites).
+    public static func backward<T: TrainerFloat>(dinp: UnsafeMutablePointer<T>, dout: UnsafePointer<T>, inp: UnsafePointer<T>, count: Int, variant: Variant) {
+        switch variant {
+        case .exact:
+            let r: T = 1 / T.sqrt(2), c: T = 1 / T.sqrt(2 * T.pi)
+            for i in 0..<count {
+                let x = inp[i]
+                let cdf = 0.5 * (1 + T.erf(x * r))
+                let pdf = c * T.exp(-0.5 * x * x)
+                dinp[i] = dout[i] * (cdf + x * pdf)
+            }
+        case .tanh:
+            let k = T.sqrt(2 / T.pi)
+            for i in 0..<count {
+                let x = inp[i]
+                let u = k * (x + 0.044715 * x * x * x)
+                let t = T.tanh(u)
+                let du = k * (1 + 3 * 0.044715 * x * x)
+                dinp[i] = dout[i] * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PretextCore
+
+/// BERT for pretraining (Hugging Face's `BertForPreTraining`, post-LN): embeddings (word +
+/// position + segment → LayerNorm → dropout), `numHiddenLayers` encoder layers (fused-QKV
+/// self-attention with an additive padding mask → output dense → dropout → residual →
+/// LayerNorm; dense → GELU → dense → dropout → residual → LayerNorm), a pooler (tanh dense on
+/// [CLS]) with the 2-way pair head (NSP/SOP), and the masked-LM head (dense → GELU →
+/// LayerNorm → decoder tied to the word embeddings, plus its own bias) computed only at the
+/// labelled positions. Loss = mean MLM cross-entropy over the labelled positions + mean pair
+/// cross-entropy over rows with a pair label.
+///
+/// Paired forward/backward functions over flat buffers: parameters and gradients in one
+/// arena each (`ParameterTable` layout), activations in buffers sized once for `maxBatch ×
+/// maxLength` and `maxPredictions` labelled positions — a step allocates nothing.
+public final class BertModel<T: TrainerFloat> {
+    public let config: ModelConfig
+    public let table: ParameterTable
+    public let parameters: UnsafeMutableBufferPointer<T>
+    public let gradients: UnsafeMutableBufferPointer<T>
+    public let maxBatch: Int
+    public let maxLength: Int
+    public let maxPredictions: Int
+    /// Seed of the dropout masks.
+    public var dropoutSeed: UInt64 = 0
+
+    let H: Int, I: Int, V: Int, L: Int, NH: Int
+    private var buffers: [UnsafeMutableBufferPointer<T>] = []
+    // Activations (B·T rows unless noted).
+    let embSum: UnsafeMutablePointer<T>, embMean: UnsafeMutablePointer<T>, embRstd: UnsafeMutablePointer<T>
+    let xs: [UnsafeMutablePointer<T>]            // L + 1 layer inputs/outputs [M×H]
+    let qkv: [UnsafeMutablePointer<T>], probs: [UnsafeMutablePointer<T>], ctx: [UnsafeMutablePointer<T>]
+    let res1: [UnsafeMutablePointer<T>], x1: [UnsafeMutablePointer<T>], mean1: [UnsafeMutablePointer<T>], rstd1: [UnsafeMutablePointer<T>]
+    let ffPre: [UnsafeMutablePointer<T>], ffAct: [UnsafeMutablePointer<T>], res2: [UnsafeMutablePointer<T>]
+    let mean2: [UnsafeMutablePointer<T>], rstd2: [UnsafeMutablePointer<T>]
+    // Pair head (B rows).
+    let clsRows: UnsafeMutablePointer<T>, pooledPre: UnsafeMutablePointer<T>, pooled: UnsafeMutablePointer<T>
+    let pairLogits: UnsafeMutablePointer<T>, pairProbs: UnsafeMutablePointer<T>
+    // MLM head (P rows).
+    let gathered: UnsafeMutablePointer<T>, tPre: UnsafeMutablePointer<T>, tAct: UnsafeMutablePointer<T>, tOut: UnsafeMutablePointer<T>
+    let tMean: UnsafeMutablePointer<T>, tRstd: UnsafeMutablePointer<T>, mlmLogits: UnsafeMutablePointer<T>, mlmProbs: UnsafeMutablePointer<T>
+    // Gradient scratch.
+    let dX: UnsafeMutablePointer<T>, dRes: UnsafeMutablePointer<T>, dTmp: UnsafeMutablePointer<T>, dQKV: UnsafeMutablePointer<T>
+    let dFFa: UnsafeMutablePointer<T>, dFFb: UnsafeMutablePointer<T>, dAtt: UnsafeMutablePointer<T>
+    let dHeadA: UnsafeMutablePointer<T>, dHeadB: UnsafeMutablePointer<T>, dLogits: UnsafeMutablePointer<T>
+    // Index buffers.
+    let maskedRows: UnsafeMutablePointer<Int>, maskedTargets: UnsafeMutablePointer<Int32>
+    let pairRows: UnsafeMutablePointer<Int>, pairTargets: UnsafeMutablePointer<Int32>
+    let positionIDs: UnsafeMutablePointer<Int32>
+
+    /// What the last forward pass saw, for the backward pass and the metrics.
+    public struct Step: Sendable {
+        public var batch = 0, length = 0
+        public var predictions = 0, pairs = 0
+        public var loss: Double = 0, mlmLoss: Double = 0, pairLoss: Double = 0
+        public var mlmCorrect = 0, pairCorrect = 0
+        public var dropoutKey: UInt64? = nil
+    }
+    public internal(set) var last = Step()
+
+    /// One batch, row-major `[batch × length]` (labels −100 where no prediction; pair labels
+    /// −100 for rows without a pair).
+    public struct Inputs {
+        public var batch: Int, length: Int
+        public var inputIDs: [Int32], tokenTypeIDs: [Int32], attentionMask: [Int32], labels: [Int32], pairLabels: [Int32]
+        public init(batch: Int, length: Int, inputIDs: [Int32], tokenTypeIDs: [Int32], attentionMask: [Int32], labels: [Int32], pairLabels: [Int32]) {
+            self.batch = batch; self.length = length; self.inputIDs = inputIDs; self.tokenTypeIDs = tokenTypeIDs
+            self.attentionMask = attentionMask; self.labels = labels; self.pairLabels = pairLabels
+        }
+    }
+
+    public struct ShapeError: Error, CustomStringConvertible, Sendable {
+        public let message: String
+        public var description: String { "model: \(message)" }
+    }
+
+    public init(config: ModelConfig, maxBatch: Int, maxLength: Int, maxPredictions: Int) throws {
+        try config.validate()
+        _ = try OpenBLAS.shared()
+        guard maxLength <= config.maxPositionEmbeddings else {
+            throw ShapeError(message: "sequence length \(maxLength) exceeds max_position_embeddings \(config.maxPositionEmbeddings)")
+        }
+        self.config = config
+        self.maxBatch = maxBatch
+        self.maxLength = maxLength
+        self.maxPredictions = max(1, maxPredictions)
+        H = config.hiddenSize; I = config.intermediateSize; V = config.vocabSize; L = config.numHiddenLayers; NH = config.numAttentionHeads
+        var t = ParameterTable()
+        t.add("bert.embeddings.word_embeddings.weight", [V, H])
+        t.add("bert.embeddings.position_embeddings.weight", [config.maxPositionEmbeddings, H])
+        t.add("bert.embeddings.token_type_embeddings.weight", [config.typeVocabSize, H])
+        t.add("bert.embeddings.LayerNorm.weight", [H])
+        t.add("bert.embeddings.LayerNorm.bias", [H])
+        for l in 0..<L {
+            let p = "bert.encoder.layer.\(l)."
+            for part in ["query", "key", "value"] { t.add(p + "attention.self.\(part).weight", [H, H]) }
+            for part in ["query", "key", "value"] { t.add(p + "attention.self.\(part).bias", [H]) }
+            t.add(p + "attention.output.dense.weight", [H, H])
+            t.add(p + "attention.output.dense.bias", [H])
+            t.add(p + "attention.output.LayerNorm.weight", [H])
+            t.add(p + "attention.output.LayerNorm.bias", [H])
+            t.add(p + "intermediate.dense.weight", [I, H])
+            t.add(p + "intermediate.dense.bias", [I])
+            t.add(p + "output.dense.weight", [H, I])
+            t.add(p + "output.dense.bias", [H])
+            t.add(p + "output.LayerNorm.weight", [H])
+            t.add(p + "output.LayerNorm.bias", [H])
+        }
+        t.add("bert.pooler.dense.weight", [H, H])
+        t.add("bert.pooler.dense.bias", [H])
+        t.add("cls.predictions.transform.dense.weight", [H, H])
+        t.add("cls.predictions.transform.dense.bias", [H])
+        t.add("cls.predictions.transform.LayerNorm.weight", [H])
+        t.add("cls.predictions.transform.LayerNorm.bias", [H])
+        t.add("cls.predictions.bias", [V])
+        t.add("cls.seq_relationship.weight", [2, H])
+        t.add("cls.seq_relationship.bias", [2])
+        table = t
+
+        var all: [UnsafeMutableBufferPointer<T>] = []
+        func buffer(_ n: Int) -> UnsafeMutablePointer<T> {
+            let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, n))
+            b.initialize(repeating: 0)
+            all.append(b)
+            return b.baseAddress!
+        }
+        parameters = .allocate(capacity: t.count)
+        parameters.initialize(repeating: 0)
+        gradients = .allocate(capacity: t.count)
+        gradients.initialize(repeating: 0)
+        let h = config.hiddenSize, ii = config.intermediateSize, ll = config.numHiddenLayers, nh = config.numAttentionHeads
+        let v = config.vocabSize, ml = maxLength
+        let M = maxBatch * ml, P = max(1, maxPredictions), B = maxBatch
+        embSum = buffer(M * h); embMean = buffer(M); embRstd = buffer(M)
+        xs = (0...ll).map { _ in buffer(M * h) }
+        qkv = (0..<ll).map { _ in buffer(M * 3 * h) }
+        probs = (0..<ll).map { _ in buffer(B * nh * ml * ml) }
+        ctx = (0..<ll).map { _ in buffer(M * h) }
+        res1 = (0..<ll).map { _ in buffer(M * h) }
+        x1 = (0..<ll).map { _ in buffer(M * h) }
+        mean1 = (0..<ll).map { _ in buffer(M) }
+        rstd1 = (0..<ll).map { _ in buffer(M) }
+        ffPre = (0..<ll).map { _ in buffer(M * ii) }
+        ffAct = (0..<ll).map { _ in buffer(M * ii) }
+        res2 = (0..<ll).map { _ in buffer(M * h) }
+        mean2 = (0..<ll).map { _ in buffer(M) }
+        rstd2 = (0..<ll).map { _ in buffer(M) }
+        clsRows = buffer(B * h); pooledPre = buffer(B * h); pooled = buffer(B * h); pairLogits = buffer(B * 2); pairProbs = buffer(B * 2)
+        gathered = buffer(P * h); tPre = buffer(P * h); tAct = buffer(P * h); tOut = buffer(P * h); tMean = buffer(P); tRstd = buffer(P)
+        mlmLogits = buffer(P * v); mlmProbs = buffer(P * v)
+        dX = buffer(M * h); dRes = buffer(M * h); dTmp = buffer(M * h); dQKV = buffer(M * 3 * h)
+        dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(ml * ml)
+        dHeadA = buffer(max(P, B) * h); dHeadB = buffer(max(P, B) * h); dLogits = buffer(P * v)
+        buffers = all
+        maskedRows = .allocate(capacity: P); maskedTargets = .allocate(capacity: P)
+        pairRows = .allocate(capacity: B); pairTargets = .allocate(capacity: B)
+        positionIDs = .allocate(capacity: maxLength)
+        for i in 0..<maxLength { positionIDs[i] = Int32(i) }
+    }
+
+    deinit {
+        parameters.deallocate()
+        gradients.deallocate()
+        for b in buffers { b.deallocate() }
+        maskedRows.deallocate(); maskedTargets.deallocate(); pairRows.deallocate(); pairTargets.deallocate(); positionIDs.deallocate()
+    }
+
+    /// Parameter `name`'s values.
+    public func parameter(_ name: String) -> UnsafeMutablePointer<T> { parameters.baseAddress! + table.offset(name) }
+    /// Parameter `name`'s gradient.
+    public func gradient(_ name: String) -> UnsafeMutablePointer<T> { gradients.baseAddress! + table.offset(name) }
+
+    /// BERT's initialization: N(0, initializer_range) for weight matrices and embeddings (the
+    /// padding row of the word embeddings zeroed), zeros for biases, ones for LayerNorm
+    /// weights. Values come from `KeyedRandom(seed, modelInit, tensor index)` (Box–Muller).
+    public func initialize(seed: UInt64) {
+        for (k, e) in table.entries.enumerated() {
+            let p = parameters.baseAddress! + e.offset
+            if e.name.hasSuffix("LayerNorm.weight") {
+                for i in 0..<e.count { p[i] = 1 }
+            } else if e.shape.count == 1 {
+                for i in 0..<e.count { p[i] = 0 }
+            } else {
+                var random = KeyedRandom(seed: seed, purpose: .modelInit, index: UInt64(k))
+                var i = 0
+                while i < e.count {
+                    let u1 = max(random.unitDouble(), 1e-300), u2 = random.unitDouble()
+                    let r = (-2 * Double.log(u1)).squareRoot() * config.initializerRange
+                    p[i] = T(r * cos(2 * Double.pi * u2))
+                    if i + 1 < e.count { p[i + 1] = T(r * sin(2 * Double.pi * u2)) }
+                    i += 2
+                }
+                if e.name == "bert.embeddings.word_embeddings.weight" && config.padTokenId < V {
+                    for j in 0..<H { p[config.padTokenId * H + j] = 0 }
+                }
+            }
+        }
+    }
+
+    public func zeroGradients() { gradients.update(repeating: 0) }
+}

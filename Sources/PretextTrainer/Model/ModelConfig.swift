@@ -1,0 +1,95 @@
+import Foundation
+
+/// A model's shape, read from a JSON file with Hugging Face `config.json` field names (so a
+/// Pretext checkpoint folder is also a HF one). `model_type` "bert" is implemented; the
+/// fields of ALBERT (`embedding_size`) and GPT (`n_embd`-style names are not used: GPT configs
+/// use the same BERT-style names here) are read but rejected until their models exist.
+public struct ModelConfig: Codable, Sendable, Equatable {
+    public var modelType: String = "bert"
+    public var vocabSize: Int
+    public var hiddenSize: Int
+    public var numHiddenLayers: Int
+    public var numAttentionHeads: Int
+    public var intermediateSize: Int
+    public var maxPositionEmbeddings: Int = 512
+    public var typeVocabSize: Int = 2
+    public var hiddenAct: String = "gelu"
+    public var layerNormEps: Double = 1e-12
+    public var hiddenDropoutProb: Double = 0.1
+    public var attentionProbsDropoutProb: Double = 0.1
+    public var initializerRange: Double = 0.02
+    public var padTokenId: Int = 0
+    public var architectures: [String]? = ["BertForPreTraining"]
+
+    enum CodingKeys: String, CodingKey {
+        case modelType = "model_type", vocabSize = "vocab_size", hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
+        case numAttentionHeads = "num_attention_heads", intermediateSize = "intermediate_size"
+        case maxPositionEmbeddings = "max_position_embeddings", typeVocabSize = "type_vocab_size", hiddenAct = "hidden_act"
+        case layerNormEps = "layer_norm_eps", hiddenDropoutProb = "hidden_dropout_prob"
+        case attentionProbsDropoutProb = "attention_probs_dropout_prob", initializerRange = "initializer_range"
+        case padTokenId = "pad_token_id", architectures
+    }
+
+    public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int, intermediateSize: Int) {
+        self.vocabSize = vocabSize
+        self.hiddenSize = hiddenSize
+        self.numHiddenLayers = numHiddenLayers
+        self.numAttentionHeads = numAttentionHeads
+        self.intermediateSize = intermediateSize
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "bert"
+        vocabSize = try c.decode(Int.self, forKey: .vocabSize)
+        hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
+        numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
+        numAttentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
+        intermediateSize = try c.decode(Int.self, forKey: .intermediateSize)
+        maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? 512
+        typeVocabSize = try c.decodeIfPresent(Int.self, forKey: .typeVocabSize) ?? 2
+        hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "gelu"
+        layerNormEps = try c.decodeIfPresent(Double.self, forKey: .layerNormEps) ?? 1e-12
+        hiddenDropoutProb = try c.decodeIfPresent(Double.self, forKey: .hiddenDropoutProb) ?? 0.1
+        attentionProbsDropoutProb = try c.decodeIfPresent(Double.self, forKey: .attentionProbsDropoutProb) ?? 0.1
+        initializerRange = try c.decodeIfPresent(Double.self, forKey: .initializerRange) ?? 0.02
+        padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId) ?? 0
+        architectures = try c.decodeIfPresent([String].self, forKey: .architectures)
+    }
+
+    public struct ConfigError: Error, CustomStringConvertible, Sendable {
+        public let message: String
+        public var description: String { "model config: \(message)" }
+    }
+
+    /// Reads and validates a config JSON file.
+    public static func load(_ path: String) throws -> ModelConfig {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError(message: "cannot read \(path)") }
+        let config: ModelConfig
+        do { config = try JSONDecoder().decode(ModelConfig.self, from: data) } catch { throw ConfigError(message: "\(path): \(error)") }
+        try config.validate()
+        return config
+    }
+
+    public func validate() throws {
+        guard modelType == "bert" else { throw ConfigError(message: "model_type \(modelType) is not implemented (bert is)") }
+        guard vocabSize > 0, hiddenSize > 0, numHiddenLayers > 0, intermediateSize > 0, maxPositionEmbeddings > 0, typeVocabSize > 0 else {
+            throw ConfigError(message: "sizes must be positive")
+        }
+        guard numAttentionHeads > 0 && hiddenSize % numAttentionHeads == 0 else {
+            throw ConfigError(message: "hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
+        }
+        guard GELU.Variant(rawValue: hiddenAct) != nil else { throw ConfigError(message: "hidden_act must be gelu or gelu_new") }
+        guard (0..<1).contains(hiddenDropoutProb) && (0..<1).contains(attentionProbsDropoutProb) else {
+            throw ConfigError(message: "dropout probabilities must be in [0, 1)")
+        }
+    }
+
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self) + "\n"
+    }
+
+    public var activation: GELU.Variant { GELU.Variant(rawValue: hiddenAct) ?? .exact }
+}

@@ -1,0 +1,37 @@
+/// The tensors of a model laid out in one flat buffer: names (Hugging Face's state-dict names,
+/// so checkpoints load in `transformers`), shapes (row-major; linear weights `[out, in]`) and
+/// offsets. The order is chosen so that tensors used together are adjacent — a layer's
+/// query, key and value weights form one `[3H × H]` matrix (and their biases one `[3H]`
+/// vector) for a single fused QKV gemm.
+public struct ParameterTable: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
+        public let name: String
+        public let shape: [Int]
+        public let offset: Int
+        public var count: Int { shape.reduce(1, *) }
+        /// AdamW applies weight decay (not to biases and LayerNorm parameters).
+        public let decays: Bool
+    }
+
+    public private(set) var entries: [Entry] = []
+    public private(set) var count = 0
+    private var index: [String: Int] = [:]
+
+    public init() {}
+
+    mutating func add(_ name: String, _ shape: [Int], decays: Bool? = nil) {
+        precondition(index[name] == nil, "parameter \(name) twice")
+        let isNorm = name.contains("LayerNorm") || name.hasSuffix(".bias") || name == "cls.predictions.bias"
+        index[name] = entries.count
+        entries.append(Entry(name: name, shape: shape, offset: count, decays: decays ?? !isNorm))
+        count += shape.reduce(1, *)
+    }
+
+    public func entry(_ name: String) -> Entry? { index[name].map { entries[$0] } }
+
+    /// Offset of `name` (a programming error when absent).
+    public func offset(_ name: String) -> Int {
+        guard let i = index[name] else { preconditionFailure("no parameter \(name)") }
+        return entries[i].offset
+    }
+}

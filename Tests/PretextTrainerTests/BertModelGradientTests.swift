@@ -1,0 +1,65 @@
+import Testing
+@testable import PretextTrainer
+
+/// The whole BERT model's gradients against finite differences, in Double: a few elements of
+/// every parameter tensor, with padding, a row without labels and hidden dropout on.
+@Suite struct BertModelGradientTests {
+    static func tinyConfig() -> ModelConfig {
+        var c = ModelConfig(vocabSize: 23, hiddenSize: 8, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 12)
+        c.maxPositionEmbeddings = 16
+        c.hiddenDropoutProb = 0.2
+        c.attentionProbsDropoutProb = 0
+        c.layerNormEps = 1e-12
+        return c
+    }
+
+    static func batch() -> BertModel<Double>.Inputs {
+        // 3 rows × 7: row 1 padded after 4 tokens; row 2 has no masked label.
+        let ids: [Int32] = [2, 5, 9, 3, 11, 7, 3,
+                            2, 14, 6, 3, 0, 0, 0,
+                            2, 8, 19, 21, 3, 4, 3]
+        let types: [Int32] = [0, 0, 0, 0, 1, 1, 1,  0, 0, 0, 0, 0, 0, 0,  0, 0, 0, 1, 1, 1, 1]
+        let mask: [Int32] = ids.map { $0 == 0 ? 0 : 1 }
+        var labels = [Int32](repeating: -100, count: 21)
+        labels[1] = 13; labels[5] = 7; labels[9] = 15
+        return .init(batch: 3, length: 7, inputIDs: ids, tokenTypeIDs: types, attentionMask: mask, labels: labels, pairLabels: [1, 0, 1])
+    }
+
+    @Test func gradientsMatchFiniteDifferences() throws {
+        let model = try BertModel<Double>(config: Self.tinyConfig(), maxBatch: 3, maxLength: 7, maxPredictions: 8)
+        model.initialize(seed: 3)
+        // Larger weights than BERT's 0.02 so every path carries signal.
+        for i in model.parameters.indices { model.parameters[i] *= 10 }
+        for e in model.table.entries where e.name.contains("LayerNorm") || e.shape.count == 1 {
+            for i in 0..<e.count { model.parameters[e.offset + i] += 0.1 * Double((i * 7 + e.offset) % 5) - 0.2 }
+        }
+        model.dropoutSeed = 9
+        let inputs = Self.batch()
+        let step = try model.forward(inputs, dropoutKey: 4)
+        #expect(step.predictions == 3 && step.pairs == 3)
+        model.zeroGradients()
+        model.backward(inputs)
+        var worst: (Double, String) = (0, "")
+        for e in model.table.entries {
+            // Elements spread over the tensor (rows of the embeddings that are used included).
+            var picks = Set<Int>()
+            for k in 0..<5 { picks.insert((k * 7919 + 13) % e.count) }
+            if e.name == "bert.embeddings.word_embeddings.weight" { for id in [5, 13, 7, 2] { picks.insert(id * 8 + 3) } }
+            for i in picks {
+                let saved = model.parameters[e.offset + i]
+                let h = 1e-6
+                model.parameters[e.offset + i] = saved + h
+                let plus = try model.forward(inputs, dropoutKey: 4).loss
+                model.parameters[e.offset + i] = saved - h
+                let minus = try model.forward(inputs, dropoutKey: 4).loss
+                model.parameters[e.offset + i] = saved
+                let numeric = (plus - minus) / (2 * h)
+                let analytic = model.gradients[e.offset + i]
+                // Central differences in Double resolve about 1e-9 here (loss ≈ 3, h = 1e-6).
+                let error = max(0, abs(analytic - numeric) - 1e-8) / max(1e-12, abs(analytic) + abs(numeric))
+                if error > worst.0 { worst = (error, "\(e.name)[\(i)]: analytic \(analytic), numeric \(numeric)") }
+            }
+        }
+        #expect(worst.0 < 1e-5, "worst: \(worst.1)")
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import PretextTrainer
+
+/// The Swift BERT against PyTorch (HF `BertForPreTraining`): the same tiny model from the same
+/// safetensors file and batch, compared on the loss, the logits, every gradient and the losses
+/// of 10 AdamW steps (rtol 1e-4, atol 1e-5; golden files from benchmarks/tools/torch_reference.py,
+/// see Fixtures/README.md).
+@Suite struct PyTorchReferenceTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/Fixtures/bert-tiny"
+
+    static func inputs() throws -> BertModel<Float>.Inputs {
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/batch.json"))
+        let o = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        func rows(_ k: String) -> [[Int32]] { (o[k] as! [[NSNumber]]).map { $0.map(\.int32Value) } }
+        let ids = rows("input_ids")
+        return .init(batch: ids.count, length: ids[0].count, inputIDs: ids.flatMap { $0 }, tokenTypeIDs: rows("token_type_ids").flatMap { $0 },
+                     attentionMask: rows("attention_mask").flatMap { $0 }, labels: rows("labels").flatMap { $0 },
+                     pairLabels: (o["next_sentence_label"] as! [NSNumber]).map(\.int32Value))
+    }
+
+    static func model() throws -> BertModel<Float> {
+        let config = try ModelConfig.load(folder + "/config.json")
+        let model = try BertModel<Float>(config: config, maxBatch: 3, maxLength: 11, maxPredictions: 33)
+        let (weights, _) = try SafeTensors.read(folder + "/init.safetensors")
+        #expect(weights.count == model.table.entries.count)
+        for e in model.table.entries {
+            let t = try #require(weights[e.name], "init.safetensors lacks \(e.name)")
+            #expect(t.shape == e.shape, "\(e.name)")
+            for i in 0..<e.count { model.parameters[e.offset + i] = t.values[i] }
+        }
+        return model
+    }
+
+    /// Fails with the worst element when `actual` and `expected` differ by more than
+    /// atol + rtol·|expected|; atol is 1e-5, or 1e-3 of the tensor's largest magnitude when
+    /// that is smaller (so a tensor of tiny gradients cannot pass as all zeros).
+    static func expectClose(_ actual: [Float], _ expected: [Float], _ what: String, rtol: Float = 1e-4, atol: Float = 1e-5) {
+        #expect(actual.count == expected.count, "\(what): \(actual.count) values, expected \(expected.count)")
+        let scale = expected.map(abs).max() ?? 0
+        let tolerance = scale > 0 ? min(atol, max(1e-3 * scale, 1e-9)) : 1e-9
+        var worst: (Float, Int) = (0, -1)
+        for i in 0..<min(actual.count, expected.count) {
+            let excess = abs(actual[i] - expected[i]) - (tolerance + rtol * abs(expected[i]))
+            if excess > worst.0 { worst = (excess, i) }
+        }
+        #expect(worst.1 < 0, "\(what)[\(worst.1)]: \(worst.1 >= 0 ? actual[worst.1] : 0) vs \(worst.1 >= 0 ? expected[worst.1] : 0)")
+    }
+
+    @Test func forwardAndBackwardMatchPyTorch() throws {
+        let (golden, _) = try SafeTensors.read(Self.folder + "/golden.safetensors")
+        let model = try Self.model()
+        let inputs = try Self.inputs()
+        let step = try model.forward(inputs)
+        Self.expectClose([Float(step.loss)], golden["loss"]!.values, "loss")
+        Self.expectClose([Float(step.mlmLoss)], golden["mlm_loss"]!.values, "mlm_loss")
+        Self.expectClose([Float(step.pairLoss)], golden["nsp_loss"]!.values, "nsp_loss")
+        Self.expectClose(Array(UnsafeBufferPointer(start: model.mlmLogits, count: step.predictions * model.V)), golden["mlm_logits"]!.values, "mlm_logits")
+        Self.expectClose(Array(UnsafeBufferPointer(start: model.pairLogits, count: step.pairs * 2)), golden["nsp_logits"]!.values, "nsp_logits")
+        model.zeroGradients()
+        model.backward(inputs)
+        for e in model.table.entries {
+            let expected = try #require(golden["grad." + e.name], "golden lacks grad.\(e.name)").values
+            let actual = Array(UnsafeBufferPointer(rebasing: model.gradients[e.offset..<(e.offset + e.count)]))
+            if e.name.hasSuffix("attention.self.key.bias") {
+                // Exactly zero in theory (softmax is invariant to a shift of every key score).
+                #expect(actual.allSatisfy { abs($0) < 1e-6 }, "\(e.name)")
+            } else {
+                Self.expectClose(actual, expected, "grad.\(e.name)")
+            }
+        }
+    }
+
+    @Test func tenAdamWStepsMatchPyTorch() throws {
+        let (golden, _) = try SafeTensors.read(Self.folder + "/golden.safetensors")
+        let model = try Self.model()
+        let inputs = try Self.inputs()
+        let optimizer = AdamW<Float>(table: model.table)
+        optimizer.epsilon = 1e-6
+        optimizer.weightDecay = 0.01
+        var losses: [Float] = []
+        for _ in 0..<10 {
+            losses.append(Float(try model.forward(inputs).loss))
+            model.zeroGradients()
+            model.backward(inputs)
+            optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-3)
+        }
+        Self.expectClose(losses, golden["adamw_losses"]!.values, "adamw_losses")
+        for (name, tensor) in golden where name.hasPrefix("final.") {
+            let e = try #require(model.table.entry(String(name.dropFirst(6))))
+            Self.expectClose(Array(UnsafeBufferPointer(rebasing: model.parameters[e.offset..<(e.offset + e.count)])), tensor.values, name)
+        }
+    }
+}
