@@ -5,12 +5,17 @@ PRETEXT := .build/release/pretext
 
 .PHONY: demo test system-libraries release clean
 
+# The end-to-end smoke run: bundled English sample → WordPiece vocabulary → BERT NSP shards with
+# dynamic masking → 300 steps of a tiny BERT (pipelines/models/bert-tiny.json) → summary, loss
+# curve and checkpoint under runs/demo. Then the Korean pipeline's shards, verified.
 demo: system-libraries release
-	rm -rf shards/bert-nsp shards/korean-bert
-	$(PRETEXT) build pipelines/bert-nsp.toml --threads 2
-	$(PRETEXT) stats shards/bert-nsp
-	$(PRETEXT) inspect shards/bert-nsp --record 0 --vocab pipelines/vocab/wordpiece-8k/tokenizer.json
-	$(PRETEXT) verify shards/bert-nsp
+	rm -rf shards/demo-vocab shards/demo-bert shards/korean-bert runs/demo
+	$(PRETEXT) vocab train --model wordpiece --size 8000 corpora/en-sample.txt --output shards/demo-vocab
+	$(PRETEXT) build pipelines/bert-nsp.toml --tokenizer shards/demo-vocab/tokenizer.json --set masking.mode=dynamic --output shards/demo-bert --threads 2
+	$(PRETEXT) stats shards/demo-bert
+	$(PRETEXT) verify shards/demo-bert
+	$(PRETEXT) batches shards/demo-bert --batch-size 2 --vocab shards/demo-vocab/tokenizer.json
+	$(PRETEXT) train --shards shards/demo-bert --model pipelines/models/bert-tiny.json --steps 300 --lr 1e-3 --warmup 10 --decay constant --run runs/demo --log-every 25
 	$(PRETEXT) build pipelines/korean-bert.toml --threads 2
 	$(PRETEXT) inspect shards/korean-bert --record 0 --vocab pipelines/vocab/korean-wordpiece-4k/tokenizer.json
 	$(PRETEXT) verify shards/korean-bert
@@ -27,4 +32,4 @@ system-libraries:
 	@bash scripts/install-system-libraries.sh
 
 clean:
-	rm -rf .build shards/bert-nsp shards/korean-bert
+	rm -rf .build shards/bert-nsp shards/korean-bert shards/demo-vocab shards/demo-bert runs/demo

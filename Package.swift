@@ -66,7 +66,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "pretext-bench",
-            dependencies: ["PretextCore", "PretextText", "PretextShards", "PretextLoader", "CLZ4"]
+            dependencies: ["PretextCore", "PretextText", "PretextShards", "PretextLoader", "PretextTrainer", "CLZ4"]
         ),
 
         .target(name: "PretextTestSupport", path: "Tests/PretextTestSupport"),

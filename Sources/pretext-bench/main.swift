@@ -16,6 +16,7 @@
 // one thread, output formatting excluded).
 //
 //   pretext-bench loader <folder> …   (LoaderBench.swift)
+//   pretext-bench trainer …           (TrainerBench.swift)
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -266,6 +267,8 @@ case "split":
     do { try benchSplit(Array(args.dropFirst())) } catch { fail("\(error)") }
 case "loader":
     do { try benchLoader(Array(args.dropFirst())) } catch { fail("\(error)") }
+case "trainer":
+    do { try benchTrainer(Array(args.dropFirst())) } catch { fail("\(error)") }
 default:
     fail("usage: pretext-bench shards <tokens.u16> [--work DIR] [--repeat N]\n       pretext-bench tokenize <tokenizer> <corpus> [--threads N] [--repeat N]\n       pretext-bench split <paragraphs.txt> [--language L] [--output FILE] [--repeat N]\n       pretext-bench loader <folder> [--batch-size B] [--batches N] [--prefetch-threads T] [--repeat N]")
 }

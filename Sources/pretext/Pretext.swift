@@ -16,5 +16,5 @@ struct Pretext: ParsableCommand {
               pretext verify shards/sample
             """,
         version: PretextVersion.current,
-        subcommands: [Tokenize.self, Vocab.self, Build.self, Merge.self, Stats.self, Batches.self, Pack.self, Inspect.self, Verify.self])
+        subcommands: [Tokenize.self, Vocab.self, Build.self, Merge.self, Stats.self, Batches.self, Train.self, Eval.self, Pack.self, Inspect.self, Verify.self])
 }

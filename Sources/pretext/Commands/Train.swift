@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import PretextTrainer
+
+/// `pretext train`: pretrain a BERT model on a shard folder.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Pretrain a BERT model (masked LM + next-sentence/sentence-order) on a shard folder.",
+        discussion: """
+            Batches come from the dataloader (dynamic masks from masking.json, or the shards'
+            static masks); the model is Hugging Face's BertForPreTraining computed over OpenBLAS,
+            with the masked-LM head only at labelled positions. Every step appends loss, MLM and
+            pair accuracy, learning rate, gradient norm and tokens/s to <run>/metrics.jsonl;
+            <run>/loss.svg is the loss curve; checkpoints (model.safetensors with HF names,
+            optimizer state, config.json, trainer_state.json) go to <run>/checkpoints/step-N.
+            --resume continues a run from its newest checkpoint with the same losses as a run
+            that never stopped.
+
+            Examples:
+              pretext train --shards shards/demo-bert --model pipelines/models/bert-tiny.json --steps 300 --run runs/demo
+              pretext train --resume runs/demo --steps 600
+            """)
+
+    @Option(help: "Shard folder to train on.")
+    var shards: String?
+
+    @Option(help: "Model config JSON (Hugging Face field names).")
+    var model: String?
+
+    @Option(name: .customLong("run"), help: "Run folder for metrics, curve and checkpoints.")
+    var runFolder: String = "runs/train"
+
+    @Option(help: "Continue this run folder from its newest checkpoint.")
+    var resume: String?
+
+    @Option(help: "Optimizer steps.")
+    var steps: Int?
+
+    @Option(help: "Sequences per micro-batch.")
+    var batchSize = 32
+
+    @Option(help: "Micro-batches per optimizer step (gradient accumulation).")
+    var accumulation = 1
+
+    @Option(help: "Peak learning rate.")
+    var lr = 1e-3
+
+    @Option(help: "Warmup steps.")
+    var warmup = 30
+
+    @Option(help: "Decay after warmup: linear, cosine or constant.")
+    var decay = "linear"
+
+    @Option(help: "AdamW weight decay (not on biases and LayerNorm).")
+    var weightDecay = 0.01
+
+    @Option(help: "Clip the global gradient norm to this (0 = off).")
+    var clip = 1.0
+
+    @Option(help: "Seed of the initial weights and dropout.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Print a line every N steps.")
+    var logEvery = 10
+
+    @Option(help: "Checkpoint every N steps (0 = only at the end).")
+    var checkpointEvery = 0
+
+    @Option(help: "OpenBLAS threads (0 = all cores).")
+    var blasThreads = 0
+
+    func run() throws {
+        let trainer: Trainer
+        if let resume {
+            trainer = try Trainer.resume(run: resume, steps: steps)
+            print("resuming \(resume) at step \(trainer.step) of \(trainer.options.steps)")
+        } else {
+            guard let shards, let model else { throw ValidationError("--shards and --model are required (or --resume)") }
+            guard let decayKind = LearningRateSchedule.Decay(rawValue: decay) else { throw ValidationError("--decay must be linear, cosine or constant") }
+            var o = TrainingOptions()
+            o.steps = steps ?? 300
+            o.batchSize = batchSize
+            o.accumulation = accumulation
+            o.learningRate = lr
+            o.warmupSteps = warmup
+            o.decay = decayKind
+            o.weightDecay = weightDecay
+            o.clipNorm = clip
+            o.seed = seed
+            o.logEvery = logEvery
+            o.checkpointEvery = checkpointEvery
+            o.blasThreads = blasThreads
+            guard Trainer.latestCheckpoint(run: runFolder) == nil else {
+                throw ValidationError("\(runFolder) already holds a run; use --resume \(runFolder) or another --run")
+            }
+            try? FileManager.default.removeItem(atPath: runFolder + "/metrics.jsonl")
+            trainer = try Trainer(shards: shards, config: try ModelConfig.load(model), options: o, run: runFolder)
+            let parameters = trainer.model.table.count
+            print("training \(parameters) parameters on \(shards) for \(o.steps) steps of \(o.batchSize * o.accumulation) sequences → \(runFolder)")
+        }
+        let history = try trainer.train()
+        try printSummary(trainer, history)
+    }
+
+    private func printSummary(_ trainer: Trainer, _ history: [Trainer.Metrics]) throws {
+        guard let first = history.first else { return }
+        let tail = history.suffix(20)
+        let meanMLM = tail.map(\.mlmLoss).reduce(0, +) / Double(tail.count)
+        let pair = tail.compactMap(\.pairAccuracy)
+        let entropy = try UnigramEntropy.of(folder: trainer.shards)
+        let tokensPerSecond = tail.map(\.tokensPerSecond).reduce(0, +) / Double(tail.count)
+        print("")
+        print("summary (\(trainer.run))")
+        print(String(format: "  MLM loss: step %d %.3f (ln V = %.3f) → last %d steps %.3f", first.step, first.mlmLoss, log(Double(trainer.model.config.vocabSize)), tail.count, meanMLM))
+        print(String(format: "  unigram entropy of the corpus: %.3f nats → MLM loss is %@ it by %.3f", entropy, meanMLM < entropy ? "below" : "ABOVE", abs(entropy - meanMLM)))
+        if !pair.isEmpty { print(String(format: "  pair accuracy, last %d steps: %.3f (chance 0.5)", pair.count, pair.reduce(0, +) / Double(pair.count))) }
+        print(String(format: "  %.0f tokens/s; loss curve %@/loss.svg; checkpoint %@", tokensPerSecond, trainer.run, Trainer.latestCheckpoint(run: trainer.run) ?? "-"))
+    }
+}
+
+/// `pretext eval`: loss and accuracies of a checkpoint on held-out shards.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a checkpoint on a shard folder (no dropout, the same batches every time).",
+        discussion: """
+            Loads model.safetensors and config.json from a checkpoint folder (or a run folder's
+            newest checkpoint) and prints MLM loss and accuracy and pair loss and accuracy over
+            the first --batches batches of the folder in storage order.
+
+            Example:
+              pretext eval --shards shards/demo-bert-heldout --checkpoint runs/demo
+            """)
+
+    @Option(help: "Shard folder to evaluate on.")
+    var shards: String
+
+    @Option(help: "A checkpoint folder, or a run folder (its newest checkpoint).")
+    var checkpoint: String
+
+    @Option(help: "Sequences per batch.")
+    var batchSize = 32
+
+    @Option(help: "Batches to evaluate.")
+    var batches = 50
+
+    func run() throws {
+        let folder = FileManager.default.fileExists(atPath: checkpoint + "/model.safetensors") ? checkpoint : (Trainer.latestCheckpoint(run: checkpoint) ?? checkpoint)
+        let model = try CheckpointLoader.model(folder: folder, shards: shards, batchSize: batchSize)
+        let r = try Evaluator.evaluate(model: model, shards: shards, batchSize: batchSize, batches: batches)
+        print(String(format: "%@ on %@: %d batches, MLM loss %.4f, MLM accuracy %.4f (%d predictions), pair loss %.4f, pair accuracy %.4f (%d pairs)",
+                     folder, shards, r.batches, r.mlmLoss, r.mlmAccuracy, r.predictions, r.pairLoss, r.pairAccuracy, r.pairs))
+    }
+}
