@@ -6,6 +6,7 @@
 /// `mask[b·T + t] == 0` (padding) get probability exactly 0; with `causal`, keys after the
 /// query too. Per (batch, head), the two products are gemms on strided views of the buffers.
 public enum Attention {
+    @_specialize(exported: true, where T == Float)
     public static func forward<T: TrainerFloat>(out: UnsafeMutablePointer<T>, probs: UnsafeMutablePointer<T>, qkv: UnsafePointer<T>,
                                                 mask: UnsafePointer<Int32>?, batch: Int, length: Int, hidden: Int, heads: Int, causal: Bool) {
         let d = hidden / heads, ld = 3 * hidden, t = length
@@ -51,6 +52,7 @@ public enum Attention {
     }
 
     /// `dqkv` (overwritten) from `dout`; `scratch` holds `T × T` values.
+    @_specialize(exported: true, where T == Float)
     public static func backward<T: TrainerFloat>(dqkv: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>, dout: UnsafePointer<T>,
                                                  qkv: UnsafePointer<T>, probs: UnsafePointer<T>,
                                                  batch: Int, length: Int, hidden: Int, heads: Int) {

@@ -3,6 +3,7 @@
 /// scale` with `scale = 1 / rows` times the caller's loss weight.
 public enum CrossEntropy {
     /// Returns the mean loss; `probs` receives the softmax (kept for the backward pass).
+    @_specialize(exported: true, where T == Float)
     public static func forward<T: TrainerFloat>(probs: UnsafeMutablePointer<T>, logits: UnsafePointer<T>, targets: UnsafePointer<Int32>,
                                                 rows: Int, classes v: Int) -> T {
         var total: T = 0
@@ -22,6 +23,7 @@ public enum CrossEntropy {
     }
 
     /// `dlogits = (probs − onehot(target)) · weight / rows` (overwrites).
+    @_specialize(exported: true, where T == Float)
     public static func backward<T: TrainerFloat>(dlogits: UnsafeMutablePointer<T>, probs: UnsafePointer<T>, targets: UnsafePointer<Int32>,
                                                  rows: Int, classes v: Int, weight: T = 1) {
         guard rows > 0 else { return }

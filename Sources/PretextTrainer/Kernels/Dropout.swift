@@ -6,6 +6,7 @@ import PretextCore
 /// again instead of storing it, and a resumed run drops exactly what an uninterrupted one does.
 public enum Dropout {
     /// In place; `p == 0` does nothing.
+    @_specialize(exported: true, where T == Float)
     public static func apply<T: TrainerFloat>(_ x: UnsafeMutablePointer<T>, count: Int, p: Double, seed: UInt64, key: UInt64, site: UInt64) {
         guard p > 0 else { return }
         var random = KeyedRandom(seed: seed, purpose: .dropout, index: key, subindex: site)

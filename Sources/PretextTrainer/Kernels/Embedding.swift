@@ -1,6 +1,7 @@
 /// Token embedding lookup and its gradient (a scatter-add into the table's rows).
 public enum Embedding {
     /// `out[r] (+)= table[ids[r]]` for `rows` rows of width `c`.
+    @_specialize(exported: true, where T == Float)
     public static func forward<T: TrainerFloat>(out: UnsafeMutablePointer<T>, table: UnsafePointer<T>, ids: UnsafePointer<Int32>,
                                                 rows: Int, channels c: Int, vocabulary: Int, accumulate: Bool) {
         for r in 0..<rows {
@@ -12,6 +13,7 @@ public enum Embedding {
     }
 
     /// `dtable[ids[r]] += dout[r]`.
+    @_specialize(exported: true, where T == Float)
     public static func backward<T: TrainerFloat>(dtable: UnsafeMutablePointer<T>, dout: UnsafePointer<T>, ids: UnsafePointer<Int32>,
                                                  rows: Int, channels c: Int) {
         for r in 0..<rows {

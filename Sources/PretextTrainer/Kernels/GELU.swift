@@ -3,6 +3,8 @@
 public enum GELU {
     public enum Variant: String, Sendable, Codable { case exact = "gelu", tanh = "gelu_new" }
 
+    @_specialize(exported: true, where T == Float)
+
     public static func forward<T: TrainerFloat>(out: UnsafeMutablePointer<T>, inp: UnsafePointer<T>, count: Int, variant: Variant) {
         switch variant {
         case .exact:
@@ -18,6 +20,7 @@ public enum GELU {
     }
 
     /// `dinp = dout · gelu'(inp)` (overwrites).
+    @_specialize(exported: true, where T == Float)
     public static func backward<T: TrainerFloat>(dinp: UnsafeMutablePointer<T>, dout: UnsafePointer<T>, inp: UnsafePointer<T>, count: Int, variant: Variant) {
         switch variant {
         case .exact:

@@ -2,6 +2,7 @@
 /// per row of `[rows × c]`, with the biased variance (as PyTorch). The forward pass keeps each
 /// row's mean and 1/std for the backward pass.
 public enum LayerNorm {
+    @_specialize(exported: true, where T == Float)
     public static func forward<T: TrainerFloat>(out: UnsafeMutablePointer<T>, mean: UnsafeMutablePointer<T>, rstd: UnsafeMutablePointer<T>,
                                                 inp: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>,
                                                 rows: Int, channels c: Int, eps: T) {
@@ -22,6 +23,7 @@ public enum LayerNorm {
 
     /// `dinp += …` (accumulates, so a residual branch can add into the same buffer when the
     /// caller zeroed or filled it), `dweight += Σ dout · x̂`, `dbias += Σ dout`.
+    @_specialize(exported: true, where T == Float)
     public static func backward<T: TrainerFloat>(dinp: UnsafeMutablePointer<T>, dweight: UnsafeMutablePointer<T>, dbias: UnsafeMutablePointer<T>,
                                                  dout: UnsafePointer<T>, inp: UnsafePointer<T>, weight: UnsafePointer<T>,
                                                  mean: UnsafePointer<T>, rstd: UnsafePointer<T>, rows: Int, channels c: Int) {

@@ -2,6 +2,7 @@
 /// weight `W[O×I]` (row-major, out × in) and the bias `b[O]` (optional).
 public enum Linear {
     /// `out = inp · Wᵀ + b` — one gemm over all M rows.
+    @_specialize(exported: true, where T == Float)
     public static func forward<T: TrainerFloat>(out: UnsafeMutablePointer<T>, inp: UnsafePointer<T>, weight: UnsafePointer<T>,
                                                 bias: UnsafePointer<T>?, rows m: Int, inputs i: Int, outputs o: Int) {
         if let bias {
@@ -14,6 +15,7 @@ public enum Linear {
 
     /// Gradients: `dW += doutᵀ · inp`, `db += Σ_rows dout`, and `dinp = dout · W` (or `+=` when
     /// `accumulate`; nil skips it, for the first layer's input).
+    @_specialize(exported: true, where T == Float)
     public static func backward<T: TrainerFloat>(dinp: UnsafeMutablePointer<T>?, dweight: UnsafeMutablePointer<T>, dbias: UnsafeMutablePointer<T>?,
                                                  dout: UnsafePointer<T>, inp: UnsafePointer<T>, weight: UnsafePointer<T>,
                                                  rows m: Int, inputs i: Int, outputs o: Int, accumulate: Bool = false) {

@@ -3,6 +3,7 @@ import PretextCore
 extension BertModel {
     /// Forward pass and loss for `inputs`. `dropoutKey` (a step counter) switches dropout on;
     /// nil = evaluation (no dropout). Returns the step's losses and accuracies.
+    @_specialize(exported: true, where T == Float)
     @discardableResult
     public func forward(_ inputs: Inputs, dropoutKey: UInt64? = nil) throws -> Step {
         let B = inputs.batch, Tn = inputs.length, M = B * Tn
@@ -105,6 +106,7 @@ extension BertModel {
 
     /// Backward pass of the last `forward` (same inputs): adds the gradients of `scale · loss`
     /// to `gradients` (scale = 1 / micro-batches when accumulating).
+    @_specialize(exported: true, where T == Float)
     public func backward(_ inputs: Inputs, scale: Double = 1) {
         let s = last
         let B = s.batch, Tn = s.length, M = B * Tn, P = s.predictions, NP = s.pairs

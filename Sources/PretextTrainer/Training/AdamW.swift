@@ -24,6 +24,7 @@ public final class AdamW<T: TrainerFloat> {
     public func restore(step: Int) { self.step = step }
 
     /// One update of `parameters` from `gradients` at learning rate `lr`.
+    @_specialize(exported: true, where T == Float)
     public func update(parameters: UnsafeMutableBufferPointer<T>, gradients: UnsafeMutableBufferPointer<T>, lr: Double) {
         step += 1
         let b1 = T(beta1), b2 = T(beta2), eps = T(epsilon)

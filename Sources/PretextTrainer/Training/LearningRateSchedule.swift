@@ -35,6 +35,7 @@ public struct LearningRateSchedule: Sendable, Equatable {
 }
 
 /// Scales gradients so their global L2 norm is at most `maxNorm`; returns the norm before.
+@_specialize(exported: true, where T == Float)
 public func clipGradients<T: TrainerFloat>(_ gradients: UnsafeMutableBufferPointer<T>, maxNorm: Double) -> Double {
     var sum = 0.0
     for g in gradients { let d = Double(g); sum += d * d }
