@@ -102,7 +102,7 @@ struct CLI {
         #expect(badInput.output.contains("/nonexistent/corpus.txt"))
     }
 
-    @Test(arguments: ["tokenize", "build", "merge", "stats", "pack", "inspect", "verify"])
+    @Test(arguments: ["tokenize", "build", "merge", "stats", "batches", "train", "eval", "pack", "inspect", "verify"])
     func everyCommandHasHelpWithAnExample(_ command: String) throws {
         let help = try CLI.run([command, "--help"])
         #expect(help.status == 0)

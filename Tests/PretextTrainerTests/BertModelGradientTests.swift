@@ -8,7 +8,7 @@ import Testing
         var c = ModelConfig(vocabSize: 23, hiddenSize: 8, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 12)
         c.maxPositionEmbeddings = 16
         c.hiddenDropoutProb = 0.2
-        c.attentionProbsDropoutProb = 0
+        c.attentionProbsDropoutProb = 0.1
         c.layerNormEps = 1e-12
         return c
     }

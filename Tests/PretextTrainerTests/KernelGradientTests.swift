@@ -71,6 +71,31 @@ import Testing
         #expect(GradientCheck.maxError(&qkv, analytic: dqkv) { GradientCheck.dot(dy, run($0)) } < 1e-5)
     }
 
+    @Test func attentionWithProbabilityDropout() {
+        let (b, t, h, heads) = (2, 4, 4, 2)
+        var qkv = GradientCheck.random(b * t * 3 * h, seed: 21)
+        let dy = GradientCheck.random(b * t * h, seed: 22)
+        let drop = Attention.DropoutKey(p: 0.3, seed: 5, key: 9, site: 100)
+        func run(_ q: [Double]) -> [Double] {
+            var out = [Double](repeating: 0, count: b * t * h), probs = [Double](repeating: 0, count: b * heads * t * t)
+            var scratch = [Double](repeating: 0, count: 2 * t * t)
+            Attention.forward(out: &out, probs: &probs, qkv: q, mask: nil, batch: b, length: t, hidden: h, heads: heads, causal: false,
+                              dropout: drop, scratch: &scratch)
+            return out
+        }
+        var out = [Double](repeating: 0, count: b * t * h), probs = [Double](repeating: 0, count: b * heads * t * t)
+        var scratch = [Double](repeating: 0, count: 2 * t * t)
+        Attention.forward(out: &out, probs: &probs, qkv: qkv, mask: nil, batch: b, length: t, hidden: h, heads: heads, causal: false,
+                          dropout: drop, scratch: &scratch)
+        var dqkv = [Double](repeating: 0, count: qkv.count)
+        Attention.backward(dqkv: &dqkv, scratch: &scratch, dout: dy, qkv: qkv, probs: probs, batch: b, length: t, hidden: h, heads: heads, dropout: drop)
+        #expect(GradientCheck.maxError(&qkv, analytic: dqkv) { GradientCheck.dot(dy, run($0)) } < 1e-5)
+        // Dropout changes the output (some probabilities were dropped).
+        var plain = [Double](repeating: 0, count: b * t * h)
+        Attention.forward(out: &plain, probs: &probs, qkv: qkv, mask: nil, batch: b, length: t, hidden: h, heads: heads, causal: false)
+        #expect(plain != run(qkv))
+    }
+
     @Test func crossEntropy() {
         let rows = 3, v = 5
         var logits = GradientCheck.random(rows * v, seed: 13, scale: 3)

@@ -5,10 +5,21 @@
 /// columns; `probs[B × heads × T × T]` keeps the softmax for the backward pass. Keys where
 /// `mask[b·T + t] == 0` (padding) get probability exactly 0; with `causal`, keys after the
 /// query too. Per (batch, head), the two products are gemms on strided views of the buffers.
+///
+/// Attention-probability dropout (`dropout` non-nil): the values are multiplied by a keyed
+/// mask of the probabilities — site `dropout.site + b·heads + h` — drawn again in the backward
+/// pass; `probs` keeps the probabilities before dropout. It needs a `T × T` scratch buffer.
 public enum Attention {
+    /// Dropout of the attention probabilities: rate, seed, key (micro-batch) and first site.
+    public struct DropoutKey: Sendable {
+        public var p: Double, seed: UInt64, key: UInt64, site: UInt64
+        public init(p: Double, seed: UInt64, key: UInt64, site: UInt64) { self.p = p; self.seed = seed; self.key = key; self.site = site }
+    }
+
     @_specialize(exported: true, where T == Float)
     public static func forward<T: TrainerFloat>(out: UnsafeMutablePointer<T>, probs: UnsafeMutablePointer<T>, qkv: UnsafePointer<T>,
-                                                mask: UnsafePointer<Int32>?, batch: Int, length: Int, hidden: Int, heads: Int, causal: Bool) {
+                                                mask: UnsafePointer<Int32>?, batch: Int, length: Int, hidden: Int, heads: Int, causal: Bool,
+                                                dropout: DropoutKey? = nil, scratch: UnsafeMutablePointer<T>? = nil) {
         let d = hidden / heads, ld = 3 * hidden, t = length
         let scale = 1 / T.sqrt(T(d))
         for b in 0..<batch {
@@ -39,7 +50,13 @@ public enum Attention {
                         for j in 0..<t { row[j] *= inv }
                     }
                 }
-                T.gemm(false, false, t, d, t, 1, p, t, v, ld, 0, out + b * t * hidden + h * d, hidden)
+                if let dropout, dropout.p > 0, let scratch {
+                    scratch.update(from: p, count: t * t)
+                    Dropout.apply(scratch, count: t * t, p: dropout.p, seed: dropout.seed, key: dropout.key, site: dropout.site + UInt64(b * heads + h))
+                    T.gemm(false, false, t, d, t, 1, scratch, t, v, ld, 0, out + b * t * hidden + h * d, hidden)
+                } else {
+                    T.gemm(false, false, t, d, t, 1, p, t, v, ld, 0, out + b * t * hidden + h * d, hidden)
+                }
             }
         }
     }
@@ -55,7 +72,7 @@ public enum Attention {
     @_specialize(exported: true, where T == Float)
     public static func backward<T: TrainerFloat>(dqkv: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>, dout: UnsafePointer<T>,
                                                  qkv: UnsafePointer<T>, probs: UnsafePointer<T>,
-                                                 batch: Int, length: Int, hidden: Int, heads: Int) {
+                                                 batch: Int, length: Int, hidden: Int, heads: Int, dropout: DropoutKey? = nil) {
         let d = hidden / heads, ld = 3 * hidden, t = length
         let scale = 1 / T.sqrt(T(d))
         for b in 0..<batch {
@@ -64,9 +81,18 @@ public enum Attention {
                 let dq = dqkv + b * t * ld + h * d, dk = dq + hidden, dv = dq + 2 * hidden
                 let p = probs + (b * heads + h) * t * t
                 let dO = dout + b * t * hidden + h * d
-                // dP = dO · Vᵀ ; dV = Pᵀ · dO
+                // dP = dO · Vᵀ ; dV = Pᵀ · dO (P after dropout, drawn again; dP back through its mask)
                 T.gemm(false, true, t, t, d, 1, dO, hidden, v, ld, 0, scratch, t)
-                T.gemm(true, false, t, d, t, 1, p, t, dO, hidden, 0, dv, ld)
+                if let dropout, dropout.p > 0 {
+                    let dropped = scratch + t * t
+                    dropped.update(from: p, count: t * t)
+                    let site = dropout.site + UInt64(b * heads + h)
+                    Dropout.apply(dropped, count: t * t, p: dropout.p, seed: dropout.seed, key: dropout.key, site: site)
+                    T.gemm(true, false, t, d, t, 1, dropped, t, dO, hidden, 0, dv, ld)
+                    Dropout.apply(scratch, count: t * t, p: dropout.p, seed: dropout.seed, key: dropout.key, site: site)
+                } else {
+                    T.gemm(true, false, t, d, t, 1, p, t, dO, hidden, 0, dv, ld)
+                }
                 // Softmax backward in place: dS = P ⊙ (dP − Σ_j dP·P).
                 for i in 0..<t {
                     let pr = p + i * t, ds = scratch + i * t

@@ -15,7 +15,7 @@ import PretextCore
 /// Paired forward/backward functions over flat buffers: parameters and gradients in one
 /// arena each (`ParameterTable` layout), activations in buffers sized once for `maxBatch ×
 /// maxLength` and `maxPredictions` labelled positions — a step allocates nothing.
-public final class BertModel<T: TrainerFloat> {
+public final class BertModel<T: TrainerFloat>: PretrainingModel {
     public let config: ModelConfig
     public let table: ParameterTable
     public let parameters: UnsafeMutableBufferPointer<T>
@@ -50,31 +50,11 @@ public final class BertModel<T: TrainerFloat> {
     let pairRows: UnsafeMutablePointer<Int>, pairTargets: UnsafeMutablePointer<Int32>
     let positionIDs: UnsafeMutablePointer<Int32>
 
-    /// What the last forward pass saw, for the backward pass and the metrics.
-    public struct Step: Sendable {
-        public var batch = 0, length = 0
-        public var predictions = 0, pairs = 0
-        public var loss: Double = 0, mlmLoss: Double = 0, pairLoss: Double = 0
-        public var mlmCorrect = 0, pairCorrect = 0
-        public var dropoutKey: UInt64? = nil
-    }
+    public typealias Step = ModelStep
+    public typealias Inputs = ModelInputs
     public internal(set) var last = Step()
 
-    /// One batch, row-major `[batch × length]` (labels −100 where no prediction; pair labels
-    /// −100 for rows without a pair).
-    public struct Inputs {
-        public var batch: Int, length: Int
-        public var inputIDs: [Int32], tokenTypeIDs: [Int32], attentionMask: [Int32], labels: [Int32], pairLabels: [Int32]
-        public init(batch: Int, length: Int, inputIDs: [Int32], tokenTypeIDs: [Int32], attentionMask: [Int32], labels: [Int32], pairLabels: [Int32]) {
-            self.batch = batch; self.length = length; self.inputIDs = inputIDs; self.tokenTypeIDs = tokenTypeIDs
-            self.attentionMask = attentionMask; self.labels = labels; self.pairLabels = pairLabels
-        }
-    }
-
-    public struct ShapeError: Error, CustomStringConvertible, Sendable {
-        public let message: String
-        public var description: String { "model: \(message)" }
-    }
+    public typealias ShapeError = ModelShapeError
 
     public init(config: ModelConfig, maxBatch: Int, maxLength: Int, maxPredictions: Int) throws {
         try config.validate()
@@ -151,7 +131,7 @@ public final class BertModel<T: TrainerFloat> {
         gathered = buffer(P * h); tPre = buffer(P * h); tAct = buffer(P * h); tOut = buffer(P * h); tMean = buffer(P); tRstd = buffer(P)
         mlmLogits = buffer(P * v); mlmProbs = buffer(P * v)
         dX = buffer(M * h); dRes = buffer(M * h); dTmp = buffer(M * h); dQKV = buffer(M * 3 * h)
-        dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(ml * ml)
+        dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(2 * ml * ml)
         dHeadA = buffer(max(P, B) * h); dHeadB = buffer(max(P, B) * h); dLogits = buffer(P * v)
         buffers = all
         maskedRows = .allocate(capacity: P); maskedTargets = .allocate(capacity: P)

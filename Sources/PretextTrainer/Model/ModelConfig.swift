@@ -1,9 +1,10 @@
 import Foundation
 
 /// A model's shape, read from a JSON file with Hugging Face `config.json` field names (so a
-/// Pretext checkpoint folder is also a HF one). `model_type` "bert" is implemented; the
-/// fields of ALBERT (`embedding_size`) and GPT (`n_embd`-style names are not used: GPT configs
-/// use the same BERT-style names here) are read but rejected until their models exist.
+/// Pretext checkpoint folder is also a HF one). `model_type` "bert" (`BertModel`) uses BERT's
+/// names; "gpt2" (`GPTModel`) GPT-2's (`n_embd`, `n_layer`, `n_head`, `n_inner`,
+/// `n_positions`, `activation_function`, `layer_norm_epsilon`, `resid_pdrop`, `attn_pdrop`),
+/// mapped onto the same fields. ALBERT is not implemented yet.
 public struct ModelConfig: Codable, Sendable, Equatable {
     public var modelType: String = "bert"
     public var vocabSize: Int
@@ -38,9 +39,34 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         self.intermediateSize = intermediateSize
     }
 
+    enum GPT2Keys: String, CodingKey {
+        case modelType = "model_type", vocabSize = "vocab_size", nEmbd = "n_embd", nLayer = "n_layer", nHead = "n_head", nInner = "n_inner"
+        case nPositions = "n_positions", activationFunction = "activation_function", layerNormEpsilon = "layer_norm_epsilon"
+        case residPdrop = "resid_pdrop", embdPdrop = "embd_pdrop", attnPdrop = "attn_pdrop", initializerRange = "initializer_range"
+        case architectures, tieWordEmbeddings = "tie_word_embeddings"
+    }
+
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "bert"
+        if modelType == "gpt2" {
+            let g = try decoder.container(keyedBy: GPT2Keys.self)
+            vocabSize = try g.decode(Int.self, forKey: .vocabSize)
+            hiddenSize = try g.decode(Int.self, forKey: .nEmbd)
+            numHiddenLayers = try g.decode(Int.self, forKey: .nLayer)
+            numAttentionHeads = try g.decode(Int.self, forKey: .nHead)
+            intermediateSize = try g.decodeIfPresent(Int.self, forKey: .nInner) ?? 4 * hiddenSize
+            maxPositionEmbeddings = try g.decodeIfPresent(Int.self, forKey: .nPositions) ?? 1024
+            typeVocabSize = 1
+            hiddenAct = try g.decodeIfPresent(String.self, forKey: .activationFunction) ?? "gelu_new"
+            layerNormEps = try g.decodeIfPresent(Double.self, forKey: .layerNormEpsilon) ?? 1e-5
+            hiddenDropoutProb = try g.decodeIfPresent(Double.self, forKey: .residPdrop) ?? 0.1
+            attentionProbsDropoutProb = try g.decodeIfPresent(Double.self, forKey: .attnPdrop) ?? 0.1
+            initializerRange = try g.decodeIfPresent(Double.self, forKey: .initializerRange) ?? 0.02
+            padTokenId = 0
+            architectures = try g.decodeIfPresent([String].self, forKey: .architectures)
+            return
+        }
         vocabSize = try c.decode(Int.self, forKey: .vocabSize)
         hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
         numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
@@ -71,8 +97,46 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         return config
     }
 
+    public func encode(to encoder: Encoder) throws {
+        if modelType == "gpt2" {
+            var g = encoder.container(keyedBy: GPT2Keys.self)
+            try g.encode(modelType, forKey: .modelType)
+            try g.encode(vocabSize, forKey: .vocabSize)
+            try g.encode(hiddenSize, forKey: .nEmbd)
+            try g.encode(numHiddenLayers, forKey: .nLayer)
+            try g.encode(numAttentionHeads, forKey: .nHead)
+            try g.encode(intermediateSize, forKey: .nInner)
+            try g.encode(maxPositionEmbeddings, forKey: .nPositions)
+            try g.encode(hiddenAct, forKey: .activationFunction)
+            try g.encode(layerNormEps, forKey: .layerNormEpsilon)
+            try g.encode(hiddenDropoutProb, forKey: .residPdrop)
+            try g.encode(hiddenDropoutProb, forKey: .embdPdrop)
+            try g.encode(attentionProbsDropoutProb, forKey: .attnPdrop)
+            try g.encode(initializerRange, forKey: .initializerRange)
+            try g.encode(architectures ?? ["GPT2LMHeadModel"], forKey: .architectures)
+            try g.encode(true, forKey: .tieWordEmbeddings)
+            return
+        }
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(modelType, forKey: .modelType)
+        try c.encode(vocabSize, forKey: .vocabSize)
+        try c.encode(hiddenSize, forKey: .hiddenSize)
+        try c.encode(numHiddenLayers, forKey: .numHiddenLayers)
+        try c.encode(numAttentionHeads, forKey: .numAttentionHeads)
+        try c.encode(intermediateSize, forKey: .intermediateSize)
+        try c.encode(maxPositionEmbeddings, forKey: .maxPositionEmbeddings)
+        try c.encode(typeVocabSize, forKey: .typeVocabSize)
+        try c.encode(hiddenAct, forKey: .hiddenAct)
+        try c.encode(layerNormEps, forKey: .layerNormEps)
+        try c.encode(hiddenDropoutProb, forKey: .hiddenDropoutProb)
+        try c.encode(attentionProbsDropoutProb, forKey: .attentionProbsDropoutProb)
+        try c.encode(initializerRange, forKey: .initializerRange)
+        try c.encode(padTokenId, forKey: .padTokenId)
+        try c.encodeIfPresent(architectures, forKey: .architectures)
+    }
+
     public func validate() throws {
-        guard modelType == "bert" else { throw ConfigError(message: "model_type \(modelType) is not implemented (bert is)") }
+        guard modelType == "bert" || modelType == "gpt2" else { throw ConfigError(message: "model_type \(modelType) is not implemented (bert and gpt2 are)") }
         guard vocabSize > 0, hiddenSize > 0, numHiddenLayers > 0, intermediateSize > 0, maxPositionEmbeddings > 0, typeVocabSize > 0 else {
             throw ConfigError(message: "sizes must be positive")
         }

@@ -9,7 +9,7 @@ public enum Evaluator {
         public var mlmAccuracy = 0.0, pairAccuracy = 0.0
     }
 
-    public static func evaluate(model: BertModel<Float>, shards: String, batchSize: Int, batches: Int) throws -> Result {
+    public static func evaluate(model: any PretrainingModel<Float>, shards: String, batchSize: Int, batches: Int) throws -> Result {
         var options = LoaderOptions()
         options.batchSize = min(batchSize, model.maxBatch)
         options.shuffle = false
@@ -19,8 +19,8 @@ public enum Evaluator {
         var mlmCorrect = 0, pairCorrect = 0
         for _ in 0..<min(batches, loader.batchesPerEpoch) {
             let b = try loader.next()
-            let s = try model.forward(.init(batch: b.rows, length: b.length, inputIDs: b.inputIDs, tokenTypeIDs: b.tokenTypeIDs,
-                                            attentionMask: b.attentionMask, labels: b.labels, pairLabels: b.pairLabels))
+            let s = try model.forward(ModelInputs(batch: b.rows, length: b.length, inputIDs: b.inputIDs, tokenTypeIDs: b.tokenTypeIDs,
+                                            attentionMask: b.attentionMask, labels: b.labels, pairLabels: b.pairLabels), dropoutKey: nil)
             r.batches += 1
             r.mlmLoss += s.mlmLoss * Double(s.predictions)
             r.pairLoss += s.pairLoss * Double(s.pairs)

@@ -17,7 +17,7 @@ public final class Trainer {
     public let run: String
     public let shards: String
     public let options: TrainingOptions
-    public let model: BertModel<Float>
+    public let model: any PretrainingModel<Float>
     let optimizer: AdamW<Float>
     let loader: ShardLoader
     public private(set) var step = 0
@@ -58,8 +58,11 @@ public final class Trainer {
         loader = try ShardLoader(folder: shards, options: loaderOptions)
         // Buffers for the longest batch and the most labelled positions a batch can have.
         let perSequence = try Self.maxPredictionsPerSequence(shards: shards, length: loader.maxLength)
-        model = try BertModel<Float>(config: config, maxBatch: options.batchSize, maxLength: loader.maxLength,
-                                     maxPredictions: options.batchSize * perSequence)
+        guard (config.modelType == "gpt2") == (loader.task == "causal") else {
+            throw TrainingError(message: "a \(config.modelType) model cannot train on \(loader.task) shards (gpt2 needs causal shards, bert the others)")
+        }
+        model = try makeModel(config: config, maxBatch: options.batchSize, maxLength: loader.maxLength,
+                              maxPredictions: options.batchSize * perSequence)
         model.dropoutSeed = options.seed
         optimizer = AdamW(table: model.table)
         optimizer.beta1 = options.beta1
@@ -90,7 +93,7 @@ public final class Trainer {
             var loss = 0.0, mlm = 0.0, pair = 0.0, mlmCorrect = 0, mlmCount = 0, pairCorrect = 0, pairCount = 0, tokens = 0
             for micro in 0..<options.accumulation {
                 let batch = try loader.next()
-                let inputs = BertModel<Float>.Inputs(batch: batch.rows, length: batch.length, inputIDs: batch.inputIDs, tokenTypeIDs: batch.tokenTypeIDs,
+                let inputs = ModelInputs(batch: batch.rows, length: batch.length, inputIDs: batch.inputIDs, tokenTypeIDs: batch.tokenTypeIDs,
                                                      attentionMask: batch.attentionMask, labels: batch.labels, pairLabels: batch.pairLabels)
                 let s = try model.forward(inputs, dropoutKey: UInt64(step * options.accumulation + micro))
                 model.backward(inputs, scale: 1 / Double(options.accumulation))

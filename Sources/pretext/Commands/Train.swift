@@ -5,11 +5,12 @@ import PretextTrainer
 /// `pretext train`: pretrain a BERT model on a shard folder.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Pretrain a BERT model (masked LM + next-sentence/sentence-order) on a shard folder.",
+        abstract: "Pretrain a BERT (masked LM + next-sentence/sentence-order) or GPT-2 (causal LM) model on a shard folder.",
         discussion: """
             Batches come from the dataloader (dynamic masks from masking.json, or the shards'
-            static masks); the model is Hugging Face's BertForPreTraining computed over OpenBLAS,
-            with the masked-LM head only at labelled positions. Every step appends loss, MLM and
+            static masks); the model is Hugging Face's BertForPreTraining (model_type bert, with
+            the masked-LM head only at labelled positions) or GPT2LMHeadModel (model_type gpt2, on
+            causal shards), computed over OpenBLAS. Every step appends loss, MLM and
             pair accuracy, learning rate, gradient norm and tokens/s to <run>/metrics.jsonl;
             <run>/loss.svg is the loss curve; checkpoints (model.safetensors with HF names,
             optimizer state, config.json, trainer_state.json) go to <run>/checkpoints/step-N.
@@ -19,6 +20,7 @@ struct Train: ParsableCommand {
             Examples:
               pretext train --shards shards/demo-bert --model pipelines/models/bert-tiny.json --steps 300 --run runs/demo
               pretext train --resume runs/demo --steps 600
+              pretext train --shards shards/gpt-causal --model pipelines/models/gpt-tiny.json --steps 200 --run runs/gpt
             """)
 
     @Option(help: "Shard folder to train on.")
@@ -111,8 +113,9 @@ struct Train: ParsableCommand {
         let tokensPerSecond = tail.map(\.tokensPerSecond).reduce(0, +) / Double(tail.count)
         print("")
         print("summary (\(trainer.run))")
-        print(String(format: "  MLM loss: step %d %.3f (ln V = %.3f) → last %d steps %.3f", first.step, first.mlmLoss, log(Double(trainer.model.config.vocabSize)), tail.count, meanMLM))
-        print(String(format: "  unigram entropy of the corpus: %.3f nats → MLM loss is %@ it by %.3f", entropy, meanMLM < entropy ? "below" : "ABOVE", abs(entropy - meanMLM)))
+        let what = trainer.model.config.modelType == "gpt2" ? "LM" : "MLM"
+        print(String(format: "  %@ loss: step %d %.3f (ln V = %.3f) → last %d steps %.3f", what, first.step, first.mlmLoss, log(Double(trainer.model.config.vocabSize)), tail.count, meanMLM))
+        print(String(format: "  unigram entropy of the corpus: %.3f nats → %@ loss is %@ it by %.3f", entropy, what, meanMLM < entropy ? "below" : "ABOVE", abs(entropy - meanMLM)))
         if !pair.isEmpty { print(String(format: "  pair accuracy, last %d steps: %.3f (chance 0.5)", pair.count, pair.reduce(0, +) / Double(pair.count))) }
         print(String(format: "  %.0f tokens/s; loss curve %@/loss.svg; checkpoint %@", tokensPerSecond, trainer.run, Trainer.latestCheckpoint(run: trainer.run) ?? "-"))
     }

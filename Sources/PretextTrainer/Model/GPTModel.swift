@@ -1,0 +1,257 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PretextCore
+
+/// GPT-2 for causal language modelling (Hugging Face's `GPT2LMHeadModel`, pre-LN): token +
+/// position embeddings → dropout; per layer `h += dropout(attn(ln_1(h)))` with causal fused-QKV
+/// self-attention and `h += dropout(mlp(ln_2(h)))` with GELU (`gelu_new` by default); then
+/// `ln_f` and the LM head tied to the token embeddings. Weights keep GPT-2's "Conv1D" layout
+/// (`[in, out]`) and names, so checkpoints load in `transformers`. Loss = mean cross-entropy
+/// over the labelled positions (the loader gives `tokens[1...]` as labels of `tokens[..<n−1]`).
+///
+/// Same discipline as `BertModel`: one arena for parameters and one for gradients, activation
+/// buffers sized once for `maxBatch × maxLength`, forward/backward in pairs.
+public final class GPTModel<T: TrainerFloat>: PretrainingModel {
+    public let config: ModelConfig
+    public let table: ParameterTable
+    public let parameters: UnsafeMutableBufferPointer<T>
+    public let gradients: UnsafeMutableBufferPointer<T>
+    public let maxBatch: Int
+    public let maxLength: Int
+    public var dropoutSeed: UInt64 = 0
+    public internal(set) var last = ModelStep()
+
+    let H: Int, I: Int, V: Int, L: Int, NH: Int
+    private var buffers: [UnsafeMutableBufferPointer<T>] = []
+    // Residual stream: hs[l] enters layer l (L + 1 buffers); mid[l] after its attention half.
+    let hs: [UnsafeMutablePointer<T>], mid: [UnsafeMutablePointer<T>]
+    let a: [UnsafeMutablePointer<T>], aMean: [UnsafeMutablePointer<T>], aRstd: [UnsafeMutablePointer<T>]
+    let qkv: [UnsafeMutablePointer<T>], probs: [UnsafeMutablePointer<T>], ctx: [UnsafeMutablePointer<T>]
+    let m: [UnsafeMutablePointer<T>], mMean: [UnsafeMutablePointer<T>], mRstd: [UnsafeMutablePointer<T>]
+    let fcPre: [UnsafeMutablePointer<T>], fcAct: [UnsafeMutablePointer<T>], branch: UnsafeMutablePointer<T>
+    let final: UnsafeMutablePointer<T>, fMean: UnsafeMutablePointer<T>, fRstd: UnsafeMutablePointer<T>
+    let gathered: UnsafeMutablePointer<T>, logits: UnsafeMutablePointer<T>, probsLM: UnsafeMutablePointer<T>
+    let dH: UnsafeMutablePointer<T>, dTmp: UnsafeMutablePointer<T>, dTmp2: UnsafeMutablePointer<T>, dQKV: UnsafeMutablePointer<T>
+    let dFFa: UnsafeMutablePointer<T>, dFFb: UnsafeMutablePointer<T>, dAtt: UnsafeMutablePointer<T>, dLogits: UnsafeMutablePointer<T>
+    let rows: UnsafeMutablePointer<Int>, targets: UnsafeMutablePointer<Int32>, positions: UnsafeMutablePointer<Int32>
+
+    public init(config: ModelConfig, maxBatch: Int, maxLength: Int) throws {
+        try config.validate()
+        guard config.modelType == "gpt2" else { throw ModelShapeError(message: "GPTModel needs model_type gpt2, not \(config.modelType)") }
+        _ = try OpenBLAS.shared()
+        guard maxLength <= config.maxPositionEmbeddings else {
+            throw ModelShapeError(message: "sequence length \(maxLength) exceeds n_positions \(config.maxPositionEmbeddings)")
+        }
+        self.config = config
+        self.maxBatch = maxBatch
+        self.maxLength = maxLength
+        let h = config.hiddenSize, ii = config.intermediateSize, v = config.vocabSize, ll = config.numHiddenLayers
+        H = h; I = ii; V = v; L = ll; NH = config.numAttentionHeads
+        var t = ParameterTable()
+        t.add("transformer.wte.weight", [v, h])
+        t.add("transformer.wpe.weight", [config.maxPositionEmbeddings, h])
+        for l in 0..<ll {
+            let p = "transformer.h.\(l)."
+            t.add(p + "ln_1.weight", [h]); t.add(p + "ln_1.bias", [h])
+            t.add(p + "attn.c_attn.weight", [h, 3 * h]); t.add(p + "attn.c_attn.bias", [3 * h])
+            t.add(p + "attn.c_proj.weight", [h, h]); t.add(p + "attn.c_proj.bias", [h])
+            t.add(p + "ln_2.weight", [h]); t.add(p + "ln_2.bias", [h])
+            t.add(p + "mlp.c_fc.weight", [h, ii]); t.add(p + "mlp.c_fc.bias", [ii])
+            t.add(p + "mlp.c_proj.weight", [ii, h]); t.add(p + "mlp.c_proj.bias", [h])
+        }
+        t.add("transformer.ln_f.weight", [h]); t.add("transformer.ln_f.bias", [h])
+        table = t
+        var all: [UnsafeMutableBufferPointer<T>] = []
+        func buffer(_ n: Int) -> UnsafeMutablePointer<T> {
+            let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, n))
+            b.initialize(repeating: 0)
+            all.append(b)
+            return b.baseAddress!
+        }
+        parameters = .allocate(capacity: t.count); parameters.initialize(repeating: 0)
+        gradients = .allocate(capacity: t.count); gradients.initialize(repeating: 0)
+        let M = maxBatch * maxLength, nh = config.numAttentionHeads
+        hs = (0...ll).map { _ in buffer(M * h) }
+        mid = (0..<ll).map { _ in buffer(M * h) }
+        a = (0..<ll).map { _ in buffer(M * h) }; aMean = (0..<ll).map { _ in buffer(M) }; aRstd = (0..<ll).map { _ in buffer(M) }
+        qkv = (0..<ll).map { _ in buffer(M * 3 * h) }
+        probs = (0..<ll).map { _ in buffer(maxBatch * nh * maxLength * maxLength) }
+        ctx = (0..<ll).map { _ in buffer(M * h) }
+        m = (0..<ll).map { _ in buffer(M * h) }; mMean = (0..<ll).map { _ in buffer(M) }; mRstd = (0..<ll).map { _ in buffer(M) }
+        fcPre = (0..<ll).map { _ in buffer(M * ii) }; fcAct = (0..<ll).map { _ in buffer(M * ii) }
+        branch = buffer(M * h)
+        final = buffer(M * h); fMean = buffer(M); fRstd = buffer(M)
+        gathered = buffer(M * h); logits = buffer(M * v); probsLM = buffer(M * v)
+        dH = buffer(M * h); dTmp = buffer(M * h); dTmp2 = buffer(M * h); dQKV = buffer(M * 3 * h)
+        dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(2 * maxLength * maxLength); dLogits = buffer(M * v)
+        buffers = all
+        rows = .allocate(capacity: M); targets = .allocate(capacity: M)
+        positions = .allocate(capacity: maxLength)
+        for i in 0..<maxLength { positions[i] = Int32(i) }
+    }
+
+    deinit {
+        parameters.deallocate(); gradients.deallocate()
+        for b in buffers { b.deallocate() }
+        rows.deallocate(); targets.deallocate(); positions.deallocate()
+    }
+
+    /// Attention-probability dropout of layer `l` (sites from 2^32 up, apart from the hidden ones).
+    func attentionDropout(_ key: UInt64?, layer l: Int) -> Attention.DropoutKey? {
+        guard let key, config.attentionProbsDropoutProb > 0 else { return nil }
+        return Attention.DropoutKey(p: config.attentionProbsDropoutProb, seed: dropoutSeed, key: key, site: UInt64(l + 1) << 32)
+    }
+
+    public func parameter(_ name: String) -> UnsafeMutablePointer<T> { parameters.baseAddress! + table.offset(name) }
+    public func gradient(_ name: String) -> UnsafeMutablePointer<T> { gradients.baseAddress! + table.offset(name) }
+    public func zeroGradients() { gradients.update(repeating: 0) }
+
+    /// GPT-2's initialization: N(0, initializer_range) for weights and embeddings, the residual
+    /// projections (`c_proj`) scaled by 1/√(2·n_layer), zeros for biases, ones for LayerNorm
+    /// weights; values from `KeyedRandom(seed, modelInit, tensor index)` (Box–Muller).
+    public func initialize(seed: UInt64) {
+        for (k, e) in table.entries.enumerated() {
+            let p = parameters.baseAddress! + e.offset
+            if e.name.contains("ln_") && e.name.hasSuffix(".weight") {
+                for i in 0..<e.count { p[i] = 1 }
+            } else if e.shape.count == 1 {
+                for i in 0..<e.count { p[i] = 0 }
+            } else {
+                let std = config.initializerRange * (e.name.hasSuffix("c_proj.weight") ? 1 / (2 * Double(L)).squareRoot() : 1)
+                var random = KeyedRandom(seed: seed, purpose: .modelInit, index: UInt64(k))
+                var i = 0
+                while i < e.count {
+                    let u1 = max(random.unitDouble(), 1e-300), u2 = random.unitDouble()
+                    let r = (-2 * Double.log(u1)).squareRoot() * std
+                    p[i] = T(r * cos(2 * Double.pi * u2))
+                    if i + 1 < e.count { p[i + 1] = T(r * sin(2 * Double.pi * u2)) }
+                    i += 2
+                }
+            }
+        }
+    }
+
+    @_specialize(exported: true, where T == Float)
+    @discardableResult
+    public func forward(_ inputs: ModelInputs, dropoutKey: UInt64? = nil) throws -> ModelStep {
+        let B = inputs.batch, Tn = inputs.length, M = B * Tn
+        guard B <= maxBatch && Tn <= maxLength && B > 0 && Tn > 0 else {
+            throw ModelShapeError(message: "batch \(B) × \(Tn) exceeds the model's buffers \(maxBatch) × \(maxLength)")
+        }
+        guard inputs.inputIDs.count == M, inputs.labels.count == M, inputs.attentionMask.count == M else {
+            throw ModelShapeError(message: "input buffers do not match \(B) × \(Tn)")
+        }
+        var step = ModelStep()
+        step.batch = B; step.length = Tn; step.dropoutKey = dropoutKey
+        var P = 0
+        for r in 0..<M where inputs.labels[r] != -100 {
+            guard inputs.labels[r] >= 0 && Int(inputs.labels[r]) < V else { throw ModelShapeError(message: "label \(inputs.labels[r]) outside the vocabulary") }
+            rows[P] = r; targets[P] = inputs.labels[r]; P += 1
+        }
+        step.predictions = P
+        let pDrop = dropoutKey == nil ? 0 : config.hiddenDropoutProb
+        let eps = T(config.layerNormEps)
+        func w(_ n: String) -> UnsafeMutablePointer<T> { parameter(n) }
+        try inputs.inputIDs.withUnsafeBufferPointer { ids in
+            try inputs.attentionMask.withUnsafeBufferPointer { mask in
+                for id in ids where id < 0 || Int(id) >= V { throw ModelShapeError(message: "token id \(id) outside the vocabulary of \(V)") }
+                Embedding.forward(out: hs[0], table: w("transformer.wte.weight"), ids: ids.baseAddress!, rows: M, channels: H, vocabulary: V, accumulate: false)
+                for b in 0..<B {
+                    Embedding.forward(out: hs[0] + b * Tn * H, table: w("transformer.wpe.weight"), ids: positions, rows: Tn, channels: H,
+                                      vocabulary: config.maxPositionEmbeddings, accumulate: true)
+                }
+                if let key = dropoutKey { Dropout.apply(hs[0], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
+                for l in 0..<L {
+                    let p = "transformer.h.\(l)."
+                    LayerNorm.forward(out: a[l], mean: aMean[l], rstd: aRstd[l], inp: hs[l], weight: w(p + "ln_1.weight"), bias: w(p + "ln_1.bias"),
+                                      rows: M, channels: H, eps: eps)
+                    Conv1D.forward(out: qkv[l], inp: a[l], weight: w(p + "attn.c_attn.weight"), bias: w(p + "attn.c_attn.bias"), rows: M, inputs: H, outputs: 3 * H)
+                    Attention.forward(out: ctx[l], probs: probs[l], qkv: qkv[l], mask: mask.baseAddress!, batch: B, length: Tn, hidden: H, heads: NH, causal: true,
+                                      dropout: attentionDropout(dropoutKey, layer: l), scratch: dAtt)
+                    Conv1D.forward(out: branch, inp: ctx[l], weight: w(p + "attn.c_proj.weight"), bias: w(p + "attn.c_proj.bias"), rows: M, inputs: H, outputs: H)
+                    if let key = dropoutKey { Dropout.apply(branch, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
+                    for i in 0..<(M * H) { mid[l][i] = hs[l][i] + branch[i] }
+                    LayerNorm.forward(out: m[l], mean: mMean[l], rstd: mRstd[l], inp: mid[l], weight: w(p + "ln_2.weight"), bias: w(p + "ln_2.bias"),
+                                      rows: M, channels: H, eps: eps)
+                    Conv1D.forward(out: fcPre[l], inp: m[l], weight: w(p + "mlp.c_fc.weight"), bias: w(p + "mlp.c_fc.bias"), rows: M, inputs: H, outputs: I)
+                    GELU.forward(out: fcAct[l], inp: fcPre[l], count: M * I, variant: config.activation)
+                    Conv1D.forward(out: branch, inp: fcAct[l], weight: w(p + "mlp.c_proj.weight"), bias: w(p + "mlp.c_proj.bias"), rows: M, inputs: I, outputs: H)
+                    if let key = dropoutKey { Dropout.apply(branch, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
+                    for i in 0..<(M * H) { hs[l + 1][i] = mid[l][i] + branch[i] }
+                }
+            }
+        }
+        LayerNorm.forward(out: final, mean: fMean, rstd: fRstd, inp: hs[L], weight: w("transformer.ln_f.weight"), bias: w("transformer.ln_f.bias"),
+                          rows: M, channels: H, eps: eps)
+        if P > 0 {
+            for k in 0..<P { (gathered + k * H).update(from: final + rows[k] * H, count: H) }
+            Linear.forward(out: logits, inp: gathered, weight: w("transformer.wte.weight"), bias: nil, rows: P, inputs: H, outputs: V)
+            step.mlmLoss = Double(CrossEntropy.forward(probs: probsLM, logits: logits, targets: targets, rows: P, classes: V))
+            for k in 0..<P {
+                let row = logits + k * V
+                var best = 0
+                for j in 1..<V where row[j] > row[best] { best = j }
+                if best == Int(targets[k]) { step.mlmCorrect += 1 }
+            }
+        }
+        step.loss = step.mlmLoss
+        last = step
+        return step
+    }
+
+    @_specialize(exported: true, where T == Float)
+    public func backward(_ inputs: ModelInputs, scale: Double = 1) {
+        let s = last
+        let B = s.batch, Tn = s.length, M = B * Tn, P = s.predictions
+        let pDrop = s.dropoutKey == nil ? 0 : config.hiddenDropoutProb
+        func w(_ n: String) -> UnsafeMutablePointer<T> { parameter(n) }
+        func g(_ n: String) -> UnsafeMutablePointer<T> { gradient(n) }
+        // d(final) rows from the LM head.
+        dTmp.update(repeating: 0, count: M * H)
+        if P > 0 {
+            CrossEntropy.backward(dlogits: dLogits, probs: probsLM, targets: targets, rows: P, classes: V, weight: T(scale))
+            Linear.backward(dinp: dTmp2, dweight: g("transformer.wte.weight"), dbias: nil, dout: dLogits, inp: gathered,
+                            weight: w("transformer.wte.weight"), rows: P, inputs: H, outputs: V)
+            for k in 0..<P {
+                let dst = dTmp + rows[k] * H, src = dTmp2 + k * H
+                for j in 0..<H { dst[j] += src[j] }
+            }
+        }
+        dH.update(repeating: 0, count: M * H)
+        LayerNorm.backward(dinp: dH, dweight: g("transformer.ln_f.weight"), dbias: g("transformer.ln_f.bias"), dout: dTmp, inp: hs[L],
+                           weight: w("transformer.ln_f.weight"), mean: fMean, rstd: fRstd, rows: M, channels: H)
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let p = "transformer.h.\(l)."
+            // dH = d hs[l+1]; MLP half: hs[l+1] = mid + dropout(mlp(ln_2(mid))).
+            dTmp.update(from: dH, count: M * H)
+            if let key = s.dropoutKey { Dropout.apply(dTmp, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
+            Conv1D.backward(dinp: dFFa, dweight: g(p + "mlp.c_proj.weight"), dbias: g(p + "mlp.c_proj.bias"), dout: dTmp, inp: fcAct[l],
+                            weight: w(p + "mlp.c_proj.weight"), rows: M, inputs: I, outputs: H)
+            GELU.backward(dinp: dFFb, dout: dFFa, inp: fcPre[l], count: M * I, variant: config.activation)
+            Conv1D.backward(dinp: dTmp2, dweight: g(p + "mlp.c_fc.weight"), dbias: g(p + "mlp.c_fc.bias"), dout: dFFb, inp: m[l],
+                            weight: w(p + "mlp.c_fc.weight"), rows: M, inputs: H, outputs: I)
+            LayerNorm.backward(dinp: dH, dweight: g(p + "ln_2.weight"), dbias: g(p + "ln_2.bias"), dout: dTmp2, inp: mid[l],
+                               weight: w(p + "ln_2.weight"), mean: mMean[l], rstd: mRstd[l], rows: M, channels: H)
+            // dH = d mid; attention half: mid = hs[l] + dropout(attn(ln_1(hs[l]))).
+            dTmp.update(from: dH, count: M * H)
+            if let key = s.dropoutKey { Dropout.apply(dTmp, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
+            Conv1D.backward(dinp: dTmp2, dweight: g(p + "attn.c_proj.weight"), dbias: g(p + "attn.c_proj.bias"), dout: dTmp, inp: ctx[l],
+                            weight: w(p + "attn.c_proj.weight"), rows: M, inputs: H, outputs: H)
+            Attention.backward(dqkv: dQKV, scratch: dAtt, dout: dTmp2, qkv: qkv[l], probs: probs[l], batch: B, length: Tn, hidden: H, heads: NH,
+                               dropout: attentionDropout(s.dropoutKey, layer: l))
+            Conv1D.backward(dinp: dTmp, dweight: g(p + "attn.c_attn.weight"), dbias: g(p + "attn.c_attn.bias"), dout: dQKV, inp: a[l],
+                            weight: w(p + "attn.c_attn.weight"), rows: M, inputs: H, outputs: 3 * H)
+            LayerNorm.backward(dinp: dH, dweight: g(p + "ln_1.weight"), dbias: g(p + "ln_1.bias"), dout: dTmp, inp: hs[l],
+                               weight: w(p + "ln_1.weight"), mean: aMean[l], rstd: aRstd[l], rows: M, channels: H)
+            // dH = d hs[l].
+        }
+        if let key = s.dropoutKey { Dropout.apply(dH, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
+        inputs.inputIDs.withUnsafeBufferPointer { ids in
+            Embedding.backward(dtable: g("transformer.wte.weight"), dout: dH, ids: ids.baseAddress!, rows: M, channels: H)
+        }
+        for b in 0..<B {
+            Embedding.backward(dtable: g("transformer.wpe.weight"), dout: dH + b * Tn * H, ids: positions, rows: Tn, channels: H)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/// What the trainer needs of a model (BERT, GPT): its tensors in one arena with their
+/// gradients, and paired forward/backward passes over a batch.
+public protocol PretrainingModel<Element>: AnyObject {
+    associatedtype Element: TrainerFloat
+    var config: ModelConfig { get }
+    var table: ParameterTable { get }
+    var parameters: UnsafeMutableBufferPointer<Element> { get }
+    var gradients: UnsafeMutableBufferPointer<Element> { get }
+    var maxBatch: Int { get }
+    var maxLength: Int { get }
+    var dropoutSeed: UInt64 { get set }
+    /// Forward pass and loss; `dropoutKey` (a micro-batch counter) switches dropout on.
+    func forward(_ inputs: ModelInputs, dropoutKey: UInt64?) throws -> ModelStep
+    /// Adds the gradients of `scale · loss` of the last forward pass (same inputs).
+    func backward(_ inputs: ModelInputs, scale: Double)
+    func zeroGradients()
+    func initialize(seed: UInt64)
+}
+
+/// One batch, row-major `[batch × length]`: labels −100 where no prediction (masked LM: the
+/// original id at masked positions; causal LM: the next token); pair labels −100 for rows
+/// without a pair (and for every row of a causal model).
+public struct ModelInputs: Sendable {
+    public var batch: Int, length: Int
+    public var inputIDs: [Int32], tokenTypeIDs: [Int32], attentionMask: [Int32], labels: [Int32], pairLabels: [Int32]
+    public init(batch: Int, length: Int, inputIDs: [Int32], tokenTypeIDs: [Int32], attentionMask: [Int32], labels: [Int32], pairLabels: [Int32]) {
+        self.batch = batch; self.length = length; self.inputIDs = inputIDs; self.tokenTypeIDs = tokenTypeIDs
+        self.attentionMask = attentionMask; self.labels = labels; self.pairLabels = pairLabels
+    }
+}
+
+/// What a forward pass computed: losses (the LM loss of a causal model is `mlmLoss`) and
+/// correct predictions, for the backward pass and the metrics.
+public struct ModelStep: Sendable {
+    public var batch = 0, length = 0
+    public var predictions = 0, pairs = 0
+    public var loss: Double = 0, mlmLoss: Double = 0, pairLoss: Double = 0
+    public var mlmCorrect = 0, pairCorrect = 0
+    public var dropoutKey: UInt64? = nil
+    public init() {}
+}
+
+public struct ModelShapeError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { "model: \(message)" }
+}
+
+/// The model a config names (`model_type` bert or gpt2), with buffers for `maxBatch ×
+/// maxLength` and, for BERT, `maxPredictions` labelled positions.
+public func makeModel(config: ModelConfig, maxBatch: Int, maxLength: Int, maxPredictions: Int) throws -> any PretrainingModel<Float> {
+    switch config.modelType {
+    case "gpt2": return try GPTModel<Float>(config: config, maxBatch: maxBatch, maxLength: maxLength)
+    default: return try BertModel<Float>(config: config, maxBatch: maxBatch, maxLength: maxLength, maxPredictions: maxPredictions)
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+import PretextTestSupport
+
+/// `pretext train` and `pretext eval` end to end with the real binary: a few steps of a tiny
+/// BERT on shards built from the sample, the run folder's files, resume, evaluation.
+@Suite(.serialized) struct TrainCommandTests {
+    @Test func trainResumeAndEvaluate() throws {
+        let shards = CLI.temporaryFolder() + "-train-shards"
+        let build = try CLI.run(["build", "pipelines/bert-nsp.toml", "--output", shards, "--set", "masking.mode=dynamic",
+                                 "--set", "task.max_seq_length=32", "--set", "output.documents_per_unit=64"])
+        #expect(build.status == 0, "\(build.output)")
+        let config = try TemporaryFolder.shared.file(named: "tiny-bert.json", text: """
+            {"model_type": "bert", "vocab_size": 8000, "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
+             "intermediate_size": 32, "max_position_embeddings": 32, "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1}
+            """)
+        let run = CLI.temporaryFolder() + "-run"
+        let first = try CLI.run(["train", "--shards", shards, "--model", config, "--steps", "4", "--batch-size", "4", "--run", run, "--log-every", "2"])
+        #expect(first.status == 0, "\(first.output)")
+        #expect(first.output.contains("summary") && first.output.contains("unigram entropy"))
+        for file in ["metrics.jsonl", "loss.svg", "checkpoints/step-000004/model.safetensors", "checkpoints/step-000004/optimizer.safetensors",
+                     "checkpoints/step-000004/config.json", "checkpoints/step-000004/trainer_state.json"] {
+            #expect(FileManager.default.fileExists(atPath: run + "/" + file), "\(file) missing")
+        }
+        // A second plain run into the same folder is refused; --resume continues it.
+        let again = try CLI.run(["train", "--shards", shards, "--model", config, "--steps", "4", "--run", run])
+        #expect(again.status != 0 && again.output.contains("--resume"))
+        let resumed = try CLI.run(["train", "--resume", run, "--steps", "6"])
+        #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(resumed.output.contains("resuming \(run) at step 4 of 6"))
+        let lines = try String(contentsOfFile: run + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 6)
+        let evaluated = try CLI.run(["eval", "--shards", shards, "--checkpoint", run, "--batch-size", "4", "--batches", "2"])
+        #expect(evaluated.status == 0, "\(evaluated.output)")
+        #expect(evaluated.output.contains("step-000006") && evaluated.output.contains("MLM loss"))
+    }
+}
