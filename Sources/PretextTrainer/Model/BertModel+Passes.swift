@@ -1,11 +1,6 @@
 import PretextCore
 
 extension BertModel {
-    /// Attention-probability dropout of layer `l` (sites from 2^32 up, apart from the hidden ones).
-    func attentionDropout(_ key: UInt64?, layer l: Int) -> Attention.DropoutKey? {
-        guard let key, config.attentionProbsDropoutProb > 0 else { return nil }
-        return Attention.DropoutKey(p: config.attentionProbsDropoutProb, seed: dropoutSeed, key: key, site: UInt64(l + 1) << 32)
-    }
 
     /// Forward pass and loss for `inputs`. `dropoutKey` (a step counter) switches dropout on;
     /// nil = evaluation (no dropout). Returns the step's losses and accuracies.
@@ -57,7 +52,7 @@ extension BertModel {
                         Linear.forward(out: qkv[l], inp: x, weight: w(p + "attention.self.query.weight"), bias: w(p + "attention.self.query.bias"),
                                        rows: M, inputs: H, outputs: 3 * H)
                         Attention.forward(out: ctx[l], probs: probs[l], qkv: qkv[l], mask: mask.baseAddress!, batch: B, length: Tn, hidden: H, heads: NH, causal: false,
-                                          dropout: attentionDropout(dropoutKey, layer: l), scratch: dAtt)
+                                          dropout: .forLayer(l, key: dropoutKey, config: config, seed: dropoutSeed), scratch: dAtt)
                         Linear.forward(out: res1[l], inp: ctx[l], weight: w(p + "attention.output.dense.weight"), bias: w(p + "attention.output.dense.bias"),
                                        rows: M, inputs: H, outputs: H)
                         if let key = dropoutKey { Dropout.apply(res1[l], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
@@ -175,7 +170,7 @@ extension BertModel {
             Linear.backward(dinp: dTmp, dweight: g(p + "attention.output.dense.weight"), dbias: g(p + "attention.output.dense.bias"),
                             dout: dRes, inp: ctx[l], weight: w(p + "attention.output.dense.weight"), rows: M, inputs: H, outputs: H)
             Attention.backward(dqkv: dQKV, scratch: dAtt, dout: dTmp, qkv: qkv[l], probs: probs[l], batch: B, length: Tn, hidden: H, heads: NH,
-                               dropout: attentionDropout(s.dropoutKey, layer: l))
+                               dropout: .forLayer(l, key: s.dropoutKey, config: config, seed: dropoutSeed))
             Linear.backward(dinp: dX, dweight: g(p + "attention.self.query.weight"), dbias: g(p + "attention.self.query.bias"),
                             dout: dQKV, inp: xs[l], weight: w(p + "attention.self.query.weight"), rows: M, inputs: H, outputs: 3 * H, accumulate: true)
             // dX holds d(xs[l]).

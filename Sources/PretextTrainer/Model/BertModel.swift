@@ -27,7 +27,7 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
     public var dropoutSeed: UInt64 = 0
 
     let H: Int, I: Int, V: Int, L: Int, NH: Int
-    private var buffers: [UnsafeMutableBufferPointer<T>] = []
+    private let arena = BufferArena<T>()
     // Activations (B·T rows unless noted).
     let embSum: UnsafeMutablePointer<T>, embMean: UnsafeMutablePointer<T>, embRstd: UnsafeMutablePointer<T>
     let xs: [UnsafeMutablePointer<T>]            // L + 1 layer inputs/outputs [M×H]
@@ -99,13 +99,8 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
         t.add("cls.seq_relationship.bias", [2])
         table = t
 
-        var all: [UnsafeMutableBufferPointer<T>] = []
-        func buffer(_ n: Int) -> UnsafeMutablePointer<T> {
-            let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, n))
-            b.initialize(repeating: 0)
-            all.append(b)
-            return b.baseAddress!
-        }
+        let arena = self.arena
+        func buffer(_ n: Int) -> UnsafeMutablePointer<T> { arena.make(n) }
         parameters = .allocate(capacity: t.count)
         parameters.initialize(repeating: 0)
         gradients = .allocate(capacity: t.count)
@@ -133,7 +128,6 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
         dX = buffer(M * h); dRes = buffer(M * h); dTmp = buffer(M * h); dQKV = buffer(M * 3 * h)
         dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(2 * ml * ml)
         dHeadA = buffer(max(P, B) * h); dHeadB = buffer(max(P, B) * h); dLogits = buffer(P * v)
-        buffers = all
         maskedRows = .allocate(capacity: P); maskedTargets = .allocate(capacity: P)
         pairRows = .allocate(capacity: B); pairTargets = .allocate(capacity: B)
         positionIDs = .allocate(capacity: maxLength)
@@ -143,7 +137,6 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
     deinit {
         parameters.deallocate()
         gradients.deallocate()
-        for b in buffers { b.deallocate() }
         maskedRows.deallocate(); maskedTargets.deallocate(); pairRows.deallocate(); pairTargets.deallocate(); positionIDs.deallocate()
     }
 
@@ -163,15 +156,7 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
             } else if e.shape.count == 1 {
                 for i in 0..<e.count { p[i] = 0 }
             } else {
-                var random = KeyedRandom(seed: seed, purpose: .modelInit, index: UInt64(k))
-                var i = 0
-                while i < e.count {
-                    let u1 = max(random.unitDouble(), 1e-300), u2 = random.unitDouble()
-                    let r = (-2 * Double.log(u1)).squareRoot() * config.initializerRange
-                    p[i] = T(r * cos(2 * Double.pi * u2))
-                    if i + 1 < e.count { p[i + 1] = T(r * sin(2 * Double.pi * u2)) }
-                    i += 2
-                }
+                fillNormal(p, count: e.count, std: config.initializerRange, seed: seed, index: UInt64(k))
                 if e.name == "bert.embeddings.word_embeddings.weight" && config.padTokenId < V {
                     for j in 0..<H { p[config.padTokenId * H + j] = 0 }
                 }

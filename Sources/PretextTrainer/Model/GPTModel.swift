@@ -23,7 +23,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
     public internal(set) var last = ModelStep()
 
     let H: Int, I: Int, V: Int, L: Int, NH: Int
-    private var buffers: [UnsafeMutableBufferPointer<T>] = []
+    private let arena = BufferArena<T>()
     // Residual stream: hs[l] enters layer l (L + 1 buffers); mid[l] after its attention half.
     let hs: [UnsafeMutablePointer<T>], mid: [UnsafeMutablePointer<T>]
     let a: [UnsafeMutablePointer<T>], aMean: [UnsafeMutablePointer<T>], aRstd: [UnsafeMutablePointer<T>]
@@ -62,13 +62,8 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
         }
         t.add("transformer.ln_f.weight", [h]); t.add("transformer.ln_f.bias", [h])
         table = t
-        var all: [UnsafeMutableBufferPointer<T>] = []
-        func buffer(_ n: Int) -> UnsafeMutablePointer<T> {
-            let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, n))
-            b.initialize(repeating: 0)
-            all.append(b)
-            return b.baseAddress!
-        }
+        let arena = self.arena
+        func buffer(_ n: Int) -> UnsafeMutablePointer<T> { arena.make(n) }
         parameters = .allocate(capacity: t.count); parameters.initialize(repeating: 0)
         gradients = .allocate(capacity: t.count); gradients.initialize(repeating: 0)
         let M = maxBatch * maxLength, nh = config.numAttentionHeads
@@ -85,7 +80,6 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
         gathered = buffer(M * h); logits = buffer(M * v); probsLM = buffer(M * v)
         dH = buffer(M * h); dTmp = buffer(M * h); dTmp2 = buffer(M * h); dQKV = buffer(M * 3 * h)
         dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(2 * maxLength * maxLength); dLogits = buffer(M * v)
-        buffers = all
         rows = .allocate(capacity: M); targets = .allocate(capacity: M)
         positions = .allocate(capacity: maxLength)
         for i in 0..<maxLength { positions[i] = Int32(i) }
@@ -93,14 +87,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
 
     deinit {
         parameters.deallocate(); gradients.deallocate()
-        for b in buffers { b.deallocate() }
         rows.deallocate(); targets.deallocate(); positions.deallocate()
-    }
-
-    /// Attention-probability dropout of layer `l` (sites from 2^32 up, apart from the hidden ones).
-    func attentionDropout(_ key: UInt64?, layer l: Int) -> Attention.DropoutKey? {
-        guard let key, config.attentionProbsDropoutProb > 0 else { return nil }
-        return Attention.DropoutKey(p: config.attentionProbsDropoutProb, seed: dropoutSeed, key: key, site: UInt64(l + 1) << 32)
     }
 
     public func parameter(_ name: String) -> UnsafeMutablePointer<T> { parameters.baseAddress! + table.offset(name) }
@@ -119,15 +106,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
                 for i in 0..<e.count { p[i] = 0 }
             } else {
                 let std = config.initializerRange * (e.name.hasSuffix("c_proj.weight") ? 1 / (2 * Double(L)).squareRoot() : 1)
-                var random = KeyedRandom(seed: seed, purpose: .modelInit, index: UInt64(k))
-                var i = 0
-                while i < e.count {
-                    let u1 = max(random.unitDouble(), 1e-300), u2 = random.unitDouble()
-                    let r = (-2 * Double.log(u1)).squareRoot() * std
-                    p[i] = T(r * cos(2 * Double.pi * u2))
-                    if i + 1 < e.count { p[i + 1] = T(r * sin(2 * Double.pi * u2)) }
-                    i += 2
-                }
+                fillNormal(p, count: e.count, std: std, seed: seed, index: UInt64(k))
             }
         }
     }
@@ -168,7 +147,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
                                       rows: M, channels: H, eps: eps)
                     Conv1D.forward(out: qkv[l], inp: a[l], weight: w(p + "attn.c_attn.weight"), bias: w(p + "attn.c_attn.bias"), rows: M, inputs: H, outputs: 3 * H)
                     Attention.forward(out: ctx[l], probs: probs[l], qkv: qkv[l], mask: mask.baseAddress!, batch: B, length: Tn, hidden: H, heads: NH, causal: true,
-                                      dropout: attentionDropout(dropoutKey, layer: l), scratch: dAtt)
+                                      dropout: .forLayer(l, key: dropoutKey, config: config, seed: dropoutSeed), scratch: dAtt)
                     Conv1D.forward(out: branch, inp: ctx[l], weight: w(p + "attn.c_proj.weight"), bias: w(p + "attn.c_proj.bias"), rows: M, inputs: H, outputs: H)
                     if let key = dropoutKey { Dropout.apply(branch, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
                     for i in 0..<(M * H) { mid[l][i] = hs[l][i] + branch[i] }
@@ -239,7 +218,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
             Conv1D.backward(dinp: dTmp2, dweight: g(p + "attn.c_proj.weight"), dbias: g(p + "attn.c_proj.bias"), dout: dTmp, inp: ctx[l],
                             weight: w(p + "attn.c_proj.weight"), rows: M, inputs: H, outputs: H)
             Attention.backward(dqkv: dQKV, scratch: dAtt, dout: dTmp2, qkv: qkv[l], probs: probs[l], batch: B, length: Tn, hidden: H, heads: NH,
-                               dropout: attentionDropout(s.dropoutKey, layer: l))
+                               dropout: .forLayer(l, key: s.dropoutKey, config: config, seed: dropoutSeed))
             Conv1D.backward(dinp: dTmp, dweight: g(p + "attn.c_attn.weight"), dbias: g(p + "attn.c_attn.bias"), dout: dQKV, inp: a[l],
                             weight: w(p + "attn.c_attn.weight"), rows: M, inputs: H, outputs: 3 * H)
             LayerNorm.backward(dinp: dH, dweight: g(p + "ln_1.weight"), dbias: g(p + "ln_1.bias"), dout: dTmp, inp: hs[l],
