@@ -117,8 +117,9 @@ public final class Trainer {
             history.append(m)
             try metricsFile.writeAll(Array((m.json + "\n").utf8))
             if step % options.logEvery == 0 || step == 1 || step == options.steps {
-                log(String(format: "step %5d  loss %.4f  mlm %.4f  mlm acc %@  pair %@  lr %.2e  |g| %.2f  %.0f tok/s",
-                           step, loss, mlm, m.mlmAccuracy.map { String(format: "%.3f", $0) } ?? "-",
+                let what = model.config.modelType == "gpt2" ? "lm" : "mlm"
+                log(String(format: "step %5d  loss %.4f  %@ %.4f  %@ acc %@  pair %@  lr %.2e  |g| %.2f  %.0f tok/s",
+                           step, loss, what, mlm, what, m.mlmAccuracy.map { String(format: "%.3f", $0) } ?? "-",
                            m.pairAccuracy.map { String(format: "%.3f", $0) } ?? "-", lr, norm, m.tokensPerSecond))
             }
             if options.checkpointEvery > 0 && step % options.checkpointEvery == 0 && step < options.steps { try saveCheckpoint() }

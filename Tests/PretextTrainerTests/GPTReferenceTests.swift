@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+@testable import PretextTrainer
+
+/// The Swift GPT-2 against PyTorch (HF `GPT2LMHeadModel`): the same tiny model from the same
+/// safetensors file and batch, compared on the loss, the logits, every gradient and the losses
+/// of 10 AdamW steps (rtol 1e-4, atol 1e-5; golden files from benchmarks/tools/gpt_reference.py,
+/// see Fixtures/README.md). The batch's labels are already shifted (labels[t] = token t + 1),
+/// as Pretext's loader gives them.
+@Suite struct GPTReferenceTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/Fixtures/gpt-tiny"
+
+    static func inputs() throws -> ModelInputs {
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/batch.json"))
+        let o = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        func rows(_ k: String) -> [[Int32]] { (o[k] as! [[NSNumber]]).map { $0.map(\.int32Value) } }
+        let ids = rows("input_ids")
+        let (b, t) = (ids.count, ids[0].count)
+        return ModelInputs(batch: b, length: t, inputIDs: ids.flatMap { $0 }, tokenTypeIDs: Array(repeating: 0, count: b * t),
+                           attentionMask: rows("attention_mask").flatMap { $0 }, labels: rows("labels").flatMap { $0 },
+                           pairLabels: Array(repeating: -100, count: b))
+    }
+
+    static func model() throws -> GPTModel<Float> {
+        let config = try ModelConfig.load(folder + "/config.json")
+        let model = try GPTModel<Float>(config: config, maxBatch: 2, maxLength: 9)
+        let (weights, _) = try SafeTensors.read(folder + "/init.safetensors")
+        #expect(weights.count == model.table.entries.count)
+        for e in model.table.entries {
+            let t = try #require(weights[e.name], "init.safetensors lacks \(e.name)")
+            #expect(t.shape == e.shape, "\(e.name)")
+            for i in 0..<e.count { model.parameters[e.offset + i] = t.values[i] }
+        }
+        return model
+    }
+
+    /// Fails with the worst element when `actual` and `expected` differ by more than
+    /// atol + rtol·|expected|; atol is 1e-5, or 1e-3 of the tensor's largest magnitude when
+    /// that is smaller (so a tensor of tiny gradients cannot pass as all zeros).
+    /// (The same helper as PyTorchReferenceTests'.)
+    static func expectClose(_ actual: [Float], _ expected: [Float], _ what: String, rtol: Float = 1e-4, atol: Float = 1e-5) {
+        #expect(actual.count == expected.count, "\(what): \(actual.count) values, expected \(expected.count)")
+        let scale = expected.map(abs).max() ?? 0
+        let tolerance = scale > 0 ? min(atol, max(1e-3 * scale, 1e-9)) : 1e-9
+        var worst: (Float, Int) = (0, -1)
+        for i in 0..<min(actual.count, expected.count) {
+            let excess = abs(actual[i] - expected[i]) - (tolerance + rtol * abs(expected[i]))
+            if excess > worst.0 { worst = (excess, i) }
+        }
+        #expect(worst.1 < 0, "\(what)[\(worst.1)]: \(worst.1 >= 0 ? actual[worst.1] : 0) vs \(worst.1 >= 0 ? expected[worst.1] : 0)")
+    }
+
+    @Test func configAndParameterTableMatchHuggingFace() throws {
+        let config = try ModelConfig.load(Self.folder + "/config.json")
+        #expect(config.modelType == "gpt2")
+        #expect(config.vocabSize == 40 && config.hiddenSize == 16 && config.numHiddenLayers == 2 && config.numAttentionHeads == 2)
+        #expect(config.intermediateSize == 24 && config.maxPositionEmbeddings == 16)
+        #expect(config.activation == .tanh && config.layerNormEps == 1e-5)
+        let model = try Self.model()
+        // The 28 names of HF's state dict without the tied lm_head.weight (GPT2LMHeadModel has no buffers).
+        let (weights, _) = try SafeTensors.read(Self.folder + "/init.safetensors")
+        #expect(Set(model.table.entries.map(\.name)) == Set(weights.keys))
+        #expect(model.table.entry("lm_head.weight") == nil)
+    }
+
+    /// torch_reference's AdamW groups: no weight decay for biases and LayerNorm tensors
+    /// (GPT-2 names them ln_1, ln_2, ln_f), decay for every other tensor, the tied wte included.
+    @Test func weightDecayGroupsMatchPyTorch() throws {
+        let model = try Self.model()
+        for e in model.table.entries {
+            let noDecay = e.name.hasSuffix(".bias") || e.name.contains(".ln_")
+            #expect(e.decays == !noDecay, "\(e.name): decays \(e.decays), PyTorch group \(noDecay ? "no decay" : "decay")")
+        }
+    }
+
+    @Test func forwardAndBackwardMatchPyTorch() throws {
+        let (golden, _) = try SafeTensors.read(Self.folder + "/golden.safetensors")
+        let model = try Self.model()
+        let inputs = try Self.inputs()
+        let step = try model.forward(inputs)
+        #expect(step.predictions == 15)
+        Self.expectClose([Float(step.loss)], golden["loss"]!.values, "loss")
+        Self.expectClose([Float(step.mlmLoss)], golden["loss"]!.values, "mlmLoss (the LM loss)")
+        Self.expectClose(Array(UnsafeBufferPointer(start: model.logits, count: step.predictions * model.V)), golden["logits"]!.values, "logits")
+        model.zeroGradients()
+        model.backward(inputs)
+        let H = model.H
+        for e in model.table.entries {
+            let expected = try #require(golden["grad." + e.name], "golden lacks grad.\(e.name)").values
+            let actual = Array(UnsafeBufferPointer(rebasing: model.gradients[e.offset..<(e.offset + e.count)]))
+            Self.expectClose(actual, expected, "grad.\(e.name)")
+            if e.name.hasSuffix("attn.c_attn.bias") {
+                // The key part [H, 2H) is exactly zero in theory (softmax is invariant to a shift of a query's scores).
+                #expect(actual[H..<(2 * H)].allSatisfy { abs($0) < 1e-6 }, "\(e.name) key part")
+            }
+        }
+    }
+
+    @Test func tenAdamWStepsMatchPyTorch() throws {
+        let (golden, _) = try SafeTensors.read(Self.folder + "/golden.safetensors")
+        let model = try Self.model()
+        let inputs = try Self.inputs()
+        let optimizer = AdamW<Float>(table: model.table)
+        optimizer.epsilon = 1e-6
+        optimizer.weightDecay = 0.01
+        var losses: [Float] = []
+        for _ in 0..<10 {
+            losses.append(Float(try model.forward(inputs).loss))
+            model.zeroGradients()
+            model.backward(inputs)
+            optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-3)
+        }
+        Self.expectClose(losses, golden["adamw_losses"]!.values, "adamw_losses")
+        let finals = golden.keys.filter { $0.hasPrefix("final.") }
+        #expect(finals.count == 3)
+        for name in finals {
+            let e = try #require(model.table.entry(String(name.dropFirst(6))))
+            let actual = Array(UnsafeBufferPointer(rebasing: model.parameters[e.offset..<(e.offset + e.count)]))
+            Self.expectClose(actual, golden[name]!.values, name)
+            // Ten steps of a wrong weight decay (lr·wd = 1e-5 a step) move a LayerNorm weight of
+            // ~1 by 1e-4, inside rtol 1e-4; so the final weights are also held to rtol 1e-5,
+            // atol 1e-6. A correct run stays below 2.5e-7 here (PyTorch float32 vs float64: 1e-7).
+            Self.expectClose(actual, golden[name]!.values, name + " (rtol 1e-5)", rtol: 1e-5, atol: 1e-6)
+        }
+    }
+}
