@@ -32,31 +32,16 @@ import Testing
         return model
     }
 
-    /// Fails with the worst element when `actual` and `expected` differ by more than
-    /// atol + rtol·|expected|; atol is 1e-5, or 1e-3 of the tensor's largest magnitude when
-    /// that is smaller (so a tensor of tiny gradients cannot pass as all zeros).
-    static func expectClose(_ actual: [Float], _ expected: [Float], _ what: String, rtol: Float = 1e-4, atol: Float = 1e-5) {
-        #expect(actual.count == expected.count, "\(what): \(actual.count) values, expected \(expected.count)")
-        let scale = expected.map(abs).max() ?? 0
-        let tolerance = scale > 0 ? min(atol, max(1e-3 * scale, 1e-9)) : 1e-9
-        var worst: (Float, Int) = (0, -1)
-        for i in 0..<min(actual.count, expected.count) {
-            let excess = abs(actual[i] - expected[i]) - (tolerance + rtol * abs(expected[i]))
-            if excess > worst.0 { worst = (excess, i) }
-        }
-        #expect(worst.1 < 0, "\(what)[\(worst.1)]: \(worst.1 >= 0 ? actual[worst.1] : 0) vs \(worst.1 >= 0 ? expected[worst.1] : 0)")
-    }
-
     @Test func forwardAndBackwardMatchPyTorch() throws {
         let (golden, _) = try SafeTensors.read(Self.folder + "/golden.safetensors")
         let model = try Self.model()
         let inputs = try Self.inputs()
         let step = try model.forward(inputs)
-        Self.expectClose([Float(step.loss)], golden["loss"]!.values, "loss")
-        Self.expectClose([Float(step.mlmLoss)], golden["mlm_loss"]!.values, "mlm_loss")
-        Self.expectClose([Float(step.pairLoss)], golden["nsp_loss"]!.values, "nsp_loss")
-        Self.expectClose(Array(UnsafeBufferPointer(start: model.mlmLogits, count: step.predictions * model.V)), golden["mlm_logits"]!.values, "mlm_logits")
-        Self.expectClose(Array(UnsafeBufferPointer(start: model.pairLogits, count: step.pairs * 2)), golden["nsp_logits"]!.values, "nsp_logits")
+        expectClose([Float(step.loss)], golden["loss"]!.values, "loss")
+        expectClose([Float(step.mlmLoss)], golden["mlm_loss"]!.values, "mlm_loss")
+        expectClose([Float(step.pairLoss)], golden["nsp_loss"]!.values, "nsp_loss")
+        expectClose(Array(UnsafeBufferPointer(start: model.mlmLogits, count: step.predictions * model.V)), golden["mlm_logits"]!.values, "mlm_logits")
+        expectClose(Array(UnsafeBufferPointer(start: model.pairLogits, count: step.pairs * 2)), golden["nsp_logits"]!.values, "nsp_logits")
         model.zeroGradients()
         model.backward(inputs)
         for e in model.table.entries {
@@ -66,7 +51,7 @@ import Testing
                 // Exactly zero in theory (softmax is invariant to a shift of every key score).
                 #expect(actual.allSatisfy { abs($0) < 1e-6 }, "\(e.name)")
             } else {
-                Self.expectClose(actual, expected, "grad.\(e.name)")
+                expectClose(actual, expected, "grad.\(e.name)")
             }
         }
     }
@@ -85,10 +70,10 @@ import Testing
             model.backward(inputs)
             optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-3)
         }
-        Self.expectClose(losses, golden["adamw_losses"]!.values, "adamw_losses")
+        expectClose(losses, golden["adamw_losses"]!.values, "adamw_losses")
         for (name, tensor) in golden where name.hasPrefix("final.") {
             let e = try #require(model.table.entry(String(name.dropFirst(6))))
-            Self.expectClose(Array(UnsafeBufferPointer(rebasing: model.parameters[e.offset..<(e.offset + e.count)])), tensor.values, name)
+            expectClose(Array(UnsafeBufferPointer(rebasing: model.parameters[e.offset..<(e.offset + e.count)])), tensor.values, name)
         }
     }
 }

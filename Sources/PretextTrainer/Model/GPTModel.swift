@@ -53,14 +53,14 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
         t.add("transformer.wpe.weight", [config.maxPositionEmbeddings, h])
         for l in 0..<ll {
             let p = "transformer.h.\(l)."
-            t.add(p + "ln_1.weight", [h]); t.add(p + "ln_1.bias", [h])
+            t.add(p + "ln_1.weight", [h], decays: false); t.add(p + "ln_1.bias", [h])
             t.add(p + "attn.c_attn.weight", [h, 3 * h]); t.add(p + "attn.c_attn.bias", [3 * h])
             t.add(p + "attn.c_proj.weight", [h, h]); t.add(p + "attn.c_proj.bias", [h])
-            t.add(p + "ln_2.weight", [h]); t.add(p + "ln_2.bias", [h])
+            t.add(p + "ln_2.weight", [h], decays: false); t.add(p + "ln_2.bias", [h])
             t.add(p + "mlp.c_fc.weight", [h, ii]); t.add(p + "mlp.c_fc.bias", [ii])
             t.add(p + "mlp.c_proj.weight", [ii, h]); t.add(p + "mlp.c_proj.bias", [h])
         }
-        t.add("transformer.ln_f.weight", [h]); t.add("transformer.ln_f.bias", [h])
+        t.add("transformer.ln_f.weight", [h], decays: false); t.add("transformer.ln_f.bias", [h])
         table = t
         let arena = self.arena
         func buffer(_ n: Int) -> UnsafeMutablePointer<T> { arena.make(n) }

@@ -44,12 +44,3 @@ public struct ModelShapeError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var description: String { "model: \(message)" }
 }
-
-/// The model a config names (`model_type` bert or gpt2), with buffers for `maxBatch ×
-/// maxLength` and, for BERT, `maxPredictions` labelled positions.
-public func makeModel(config: ModelConfig, maxBatch: Int, maxLength: Int, maxPredictions: Int) throws -> any PretrainingModel<Float> {
-    switch config.modelType {
-    case "gpt2": return try GPTModel<Float>(config: config, maxBatch: maxBatch, maxLength: maxLength)
-    default: return try BertModel<Float>(config: config, maxBatch: maxBatch, maxLength: maxLength, maxPredictions: maxPredictions)
-    }
-}

@@ -3,13 +3,13 @@ import PretextLoader
 /// A model from a checkpoint folder (config.json + model.safetensors), with buffers sized for a
 /// shard folder's sequences.
 public enum CheckpointLoader {
-    public static func model(folder: String, shards: String, batchSize: Int) throws -> any PretrainingModel<Float> {
+    public static func model(folder: String, shards: String, batchSize: Int) throws -> TrainableModel {
         let config = try ModelConfig.load(folder + "/config.json")
         var options = LoaderOptions()
         options.batchSize = batchSize
         let loader = try ShardLoader(folder: shards, options: options)
         let perSequence = try Trainer.maxPredictionsPerSequence(shards: shards, length: loader.maxLength)
-        let model = try makeModel(config: config, maxBatch: batchSize, maxLength: loader.maxLength, maxPredictions: batchSize * perSequence)
+        let model = try TrainableModel(config: config, maxBatch: batchSize, maxLength: loader.maxLength, maxPredictions: batchSize * perSequence)
         let (weights, _) = try SafeTensors.read(folder + "/model.safetensors")
         for e in model.table.entries {
             guard let t = weights[e.name], t.shape == e.shape else { throw TrainingError(message: "\(folder): tensor \(e.name) missing or of another shape") }

@@ -9,7 +9,7 @@ public enum Evaluator {
         public var mlmAccuracy = 0.0, pairAccuracy = 0.0
     }
 
-    public static func evaluate(model: any PretrainingModel<Float>, shards: String, batchSize: Int, batches: Int) throws -> Result {
+    public static func evaluate(model: TrainableModel, shards: String, batchSize: Int, batches: Int) throws -> Result {
         var options = LoaderOptions()
         options.batchSize = min(batchSize, model.maxBatch)
         options.shuffle = false

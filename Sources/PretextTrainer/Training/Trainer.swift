@@ -17,7 +17,7 @@ public final class Trainer {
     public let run: String
     public let shards: String
     public let options: TrainingOptions
-    public let model: any PretrainingModel<Float>
+    public let model: TrainableModel
     let optimizer: AdamW<Float>
     let loader: ShardLoader
     public private(set) var step = 0
@@ -61,9 +61,9 @@ public final class Trainer {
         guard (config.modelType == "gpt2") == (loader.task == "causal") else {
             throw TrainingError(message: "a \(config.modelType) model cannot train on \(loader.task) shards (gpt2 needs causal shards, bert the others)")
         }
-        model = try makeModel(config: config, maxBatch: options.batchSize, maxLength: loader.maxLength,
+        model = try TrainableModel(config: config, maxBatch: options.batchSize, maxLength: loader.maxLength,
                               maxPredictions: options.batchSize * perSequence)
-        model.dropoutSeed = options.seed
+        model.setDropoutSeed(options.seed)
         optimizer = AdamW(table: model.table)
         optimizer.beta1 = options.beta1
         optimizer.beta2 = options.beta2

@@ -72,9 +72,15 @@ struct Train: ParsableCommand {
     var blasThreads = 0
 
     func run() throws {
+        // Progress lines appear at once in logs and pipes too (stdout is block-buffered there).
+        let log: (String) -> Void = { line in
+            print(line)
+            fflush(nil)
+        }
         let trainer: Trainer
         if let resume {
             trainer = try Trainer.resume(run: resume, steps: steps)
+            trainer.log = log
             print("resuming \(resume) at step \(trainer.step) of \(trainer.options.steps)")
         } else {
             guard let shards, let model else { throw ValidationError("--shards and --model are required (or --resume)") }
@@ -97,6 +103,7 @@ struct Train: ParsableCommand {
             }
             try? FileManager.default.removeItem(atPath: runFolder + "/metrics.jsonl")
             trainer = try Trainer(shards: shards, config: try ModelConfig.load(model), options: o, run: runFolder)
+            trainer.log = log
             let parameters = trainer.model.table.count
             print("training \(parameters) parameters on \(shards) for \(o.steps) steps of \(o.batchSize * o.accumulation) sequences → \(runFolder)")
         }
@@ -150,7 +157,7 @@ struct Eval: ParsableCommand {
         let folder = FileManager.default.fileExists(atPath: checkpoint + "/model.safetensors") ? checkpoint : (Trainer.latestCheckpoint(run: checkpoint) ?? checkpoint)
         let model = try CheckpointLoader.model(folder: folder, shards: shards, batchSize: batchSize)
         let r = try Evaluator.evaluate(model: model, shards: shards, batchSize: batchSize, batches: batches)
-        print(String(format: "%@ on %@: %d batches, MLM loss %.4f, MLM accuracy %.4f (%d predictions), pair loss %.4f, pair accuracy %.4f (%d pairs)",
+        print(String(format: "%@ on %@: %d batches, MLM loss %.6f, MLM accuracy %.4f (%d predictions), pair loss %.6f, pair accuracy %.4f (%d pairs)",
                      folder, shards, r.batches, r.mlmLoss, r.mlmAccuracy, r.predictions, r.pairLoss, r.pairAccuracy, r.pairs))
     }
 }

@@ -1,0 +1,46 @@
+/// The model a config names, as a closed set of concrete types: calls through it reach the
+/// `Float`-specialized code of `BertModel`/`GPTModel` (through an `any PretrainingModel`
+/// existential they would run the unspecialized generic code, several times slower).
+public enum TrainableModel {
+    case bert(BertModel<Float>)
+    case gpt(GPTModel<Float>)
+
+    /// The model `config` names (`model_type` bert or gpt2), with buffers for `maxBatch ×
+    /// maxLength` and, for BERT, `maxPredictions` labelled positions.
+    public init(config: ModelConfig, maxBatch: Int, maxLength: Int, maxPredictions: Int) throws {
+        switch config.modelType {
+        case "gpt2": self = .gpt(try GPTModel<Float>(config: config, maxBatch: maxBatch, maxLength: maxLength))
+        default: self = .bert(try BertModel<Float>(config: config, maxBatch: maxBatch, maxLength: maxLength, maxPredictions: maxPredictions))
+        }
+    }
+
+    public var config: ModelConfig { switch self { case .bert(let m): m.config; case .gpt(let m): m.config } }
+    public var table: ParameterTable { switch self { case .bert(let m): m.table; case .gpt(let m): m.table } }
+    public var parameters: UnsafeMutableBufferPointer<Float> { switch self { case .bert(let m): m.parameters; case .gpt(let m): m.parameters } }
+    public var gradients: UnsafeMutableBufferPointer<Float> { switch self { case .bert(let m): m.gradients; case .gpt(let m): m.gradients } }
+    public var maxBatch: Int { switch self { case .bert(let m): m.maxBatch; case .gpt(let m): m.maxBatch } }
+
+    public func setDropoutSeed(_ seed: UInt64) {
+        switch self {
+        case .bert(let m): m.dropoutSeed = seed
+        case .gpt(let m): m.dropoutSeed = seed
+        }
+    }
+
+    public func forward(_ inputs: ModelInputs, dropoutKey: UInt64?) throws -> ModelStep {
+        switch self {
+        case .bert(let m): try m.forward(inputs, dropoutKey: dropoutKey)
+        case .gpt(let m): try m.forward(inputs, dropoutKey: dropoutKey)
+        }
+    }
+
+    public func backward(_ inputs: ModelInputs, scale: Double) {
+        switch self {
+        case .bert(let m): m.backward(inputs, scale: scale)
+        case .gpt(let m): m.backward(inputs, scale: scale)
+        }
+    }
+
+    public func zeroGradients() { switch self { case .bert(let m): m.zeroGradients(); case .gpt(let m): m.zeroGradients() } }
+    public func initialize(seed: UInt64) { switch self { case .bert(let m): m.initialize(seed: seed); case .gpt(let m): m.initialize(seed: seed) } }
+}

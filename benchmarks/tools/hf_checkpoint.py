@@ -1,0 +1,194 @@
+"""Checks that a checkpoint written by `pretext train` is a Hugging Face checkpoint: it loads with
+`from_pretrained` (BertForPreTraining / GPT2LMHeadModel) with no missing or unexpected keys
+except the tied output layer, and HF computes the same losses on the first batch as `pretext eval`.
+
+    python hf_checkpoint.py --pretext .build/release/pretext --work TMP [--models bert,gpt]
+
+For each model: `pretext build` shards into TMP (BERT: pipelines/bert-nsp.toml with dynamic
+masking; GPT: pipelines/gpt-causal.toml), `pretext train --steps 5` (pipelines/models/
+bert-tiny.json, gpt-tiny.json), `from_pretrained` on the newest checkpoint folder, the first
+batch of `pretext batches --no-shuffle --batch-size 8 --json` (storage order, epoch 0 masks —
+the batch `pretext eval --batch-size 8 --batches 1` uses), padded with id 0 and an attention
+mask, HF's losses in eval mode, and `pretext eval` on that batch. BERT: MLM loss (mean CE over
+labels != -100) and NSP loss (mean CE over the rows); GPT: the causal-LM loss, with Pretext's
+labels, which are already shifted (labels[t] is the token at t + 1), so logits[t] is scored
+against labels[t]. Prints one verdict line per model; exits 1 if any check fails.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import transformers
+from transformers import BertForPreTraining, GPT2LMHeadModel
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_reference import read_safetensors, tied_keys  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+BATCH_SIZE = 8
+STEPS = 5
+RTOL = 1e-4        # HF vs Pretext, relative
+PRINTED = 5e-7     # `pretext eval` prints 6 decimals: half a unit of the last digit
+
+MODELS = {
+    "bert": {"pipeline": "pipelines/bert-nsp.toml", "set": ["masking.mode=dynamic"], "model": "pipelines/models/bert-tiny.json",
+             "cls": BertForPreTraining},
+    "gpt": {"pipeline": "pipelines/gpt-causal.toml", "set": [], "model": "pipelines/models/gpt-tiny.json", "cls": GPT2LMHeadModel},
+}
+
+
+def run(cmd, capture=False):
+    print("+ " + " ".join(cmd), flush=True)
+    result = subprocess.run(cmd, cwd=ROOT, check=True, text=True, stdout=subprocess.PIPE if capture else None)
+    return result.stdout if capture else None
+
+
+def newest_checkpoint(run_dir):
+    folder = os.path.join(run_dir, "checkpoints")
+    names = sorted(n for n in os.listdir(folder) if n.startswith("step-"))
+    if not names:
+        sys.exit("no checkpoint in %s" % folder)
+    return os.path.join(folder, names[-1])
+
+
+def first_batch(pretext, shards):
+    text = run([pretext, "batches", shards, "--no-shuffle", "--batch-size", str(BATCH_SIZE), "--json"], capture=True)
+    samples = [json.loads(line) for line in text.splitlines() if line.strip()]
+    if len(samples) != BATCH_SIZE or any(s["epoch"] != 0 or s["batch"] != 0 for s in samples):
+        sys.exit("expected %d samples of epoch 0 batch 0, got %d" % (BATCH_SIZE, len(samples)))
+    length = max(len(s["input_ids"]) for s in samples)
+
+    def pad(key, value):
+        return torch.tensor([s[key] + [value] * (length - len(s[key])) for s in samples], dtype=torch.long)
+
+    batch = {
+        "input_ids": pad("input_ids", 0),
+        "token_type_ids": pad("token_type_ids", 0),
+        "attention_mask": torch.tensor([[1] * len(s["input_ids"]) + [0] * (length - len(s["input_ids"])) for s in samples],
+                                       dtype=torch.long),
+        "labels": pad("labels", -100),
+        "pair_label": torch.tensor([s["pair_label"] for s in samples], dtype=torch.long),
+    }
+    lengths = sorted({len(s["input_ids"]) for s in samples})
+    return batch, lengths
+
+
+def pretext_eval(pretext, shards, run_dir):
+    text = run([pretext, "eval", "--shards", shards, "--checkpoint", run_dir, "--batch-size", str(BATCH_SIZE), "--batches", "1"],
+               capture=True)
+    print(text.strip())
+    mlm = re.search(r"MLM loss ([-+0-9.eE]+|nan|inf)", text)
+    pair = re.search(r"pair loss ([-+0-9.eE]+|nan|inf)", text)
+    if not mlm or not pair:
+        sys.exit("cannot parse `pretext eval` output: %r" % text)
+    return float(mlm.group(1)), float(pair.group(1))
+
+
+def load(cls, checkpoint, attn):
+    model, info = cls.from_pretrained(checkpoint, output_loading_info=True, attn_implementation=attn)
+    model.eval()
+    allowed = set(tied_keys(model))
+    problems = []
+    for kind in ("missing_keys", "unexpected_keys", "mismatched_keys", "error_msgs"):
+        bad = [k for k in info.get(kind, []) if not (kind == "missing_keys" and k in allowed)]
+        if bad:
+            problems.append("%s: %s" % (kind, bad))
+    return model, info, problems
+
+
+def hf_losses(kind, model, batch):
+    with torch.no_grad():
+        if kind == "bert":
+            out = model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"], attention_mask=batch["attention_mask"])
+            vocab = out.prediction_logits.shape[-1]
+            mlm = F.cross_entropy(out.prediction_logits.reshape(-1, vocab), batch["labels"].reshape(-1), ignore_index=-100)
+            nsp = F.cross_entropy(out.seq_relationship_logits, batch["pair_label"], ignore_index=-100)
+            return mlm.item(), nsp.item()
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+        lm = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch["labels"].reshape(-1), ignore_index=-100)
+        return lm.item(), None
+
+
+def agree(hf, px):
+    return abs(hf - px) <= RTOL * abs(hf) + PRINTED
+
+
+def check(kind, pretext, work):
+    spec = MODELS[kind]
+    shards = os.path.join(work, kind + "-shards")
+    run_dir = os.path.join(work, kind + "-run")
+    build = [pretext, "build", spec["pipeline"], "--output", shards]
+    for s in spec["set"]:
+        build += ["--set", s]
+    run(build)
+    run([pretext, "train", "--shards", shards, "--model", spec["model"], "--steps", str(STEPS), "--run", run_dir, "--log-every", "1"])
+    checkpoint = newest_checkpoint(run_dir)
+    problems = []
+    if os.path.basename(checkpoint) != "step-%06d" % STEPS:
+        problems.append("newest checkpoint is %s, not step-%06d" % (os.path.basename(checkpoint), STEPS))
+
+    arrays, _ = read_safetensors(os.path.join(checkpoint, "model.safetensors"))
+    batch, lengths = first_batch(pretext, shards)
+    results = {}
+    for attn in ("eager", "sdpa"):
+        model, info, bad = load(spec["cls"], checkpoint, attn)
+        problems += ["%s %s" % (attn, b) for b in bad]
+        state = model.state_dict()
+        differ = [n for n, a in arrays.items() if n not in state or not np.array_equal(state[n].detach().numpy(), a)]
+        if differ:
+            problems.append("%s: tensors differ from model.safetensors after loading: %s" % (attn, differ))
+        if kind == "bert":
+            if model.cls.predictions.decoder.weight is not model.bert.embeddings.word_embeddings.weight:
+                problems.append("%s: MLM decoder weight not tied" % attn)
+        elif model.lm_head.weight is not model.transformer.wte.weight:
+            problems.append("%s: lm_head not tied" % attn)
+        results[attn] = hf_losses(kind, model, batch)
+        if attn == "eager":
+            missing = sorted(info.get("missing_keys", []))
+            tied = tied_keys(model)
+            labelled = int((batch["labels"] != -100).sum())
+    px_main, px_pair = pretext_eval(pretext, shards, run_dir)
+    hf_main, hf_pair = results["eager"]
+    sdpa_d = abs(results["sdpa"][0] - hf_main)
+    label = "MLM" if kind == "bert" else "LM"
+    if not agree(hf_main, px_main):
+        problems.append("%s loss HF %.6f vs pretext %.4f" % (label, hf_main, px_main))
+    line = "%s loss HF %.6f pretext %.4f (|d| %.1e, rel %.1e)" % (label, hf_main, px_main, abs(hf_main - px_main),
+                                                                abs(hf_main - px_main) / abs(hf_main))
+    if kind == "bert":
+        if not agree(hf_pair, px_pair):
+            problems.append("NSP loss HF %.6f vs pretext %.4f" % (hf_pair, px_pair))
+        line += "; NSP loss HF %.6f pretext %.4f (|d| %.1e, rel %.1e)" % (hf_pair, px_pair, abs(hf_pair - px_pair),
+                                                                         abs(hf_pair - px_pair) / abs(hf_pair))
+        sdpa_d = max(sdpa_d, abs(results["sdpa"][1] - hf_pair))
+    verdict = "OK" if not problems else "FAIL"
+    print("hf-checkpoint %s %s: %s loads %d tensors from %s (missing %s = tied %s; no unexpected keys); batch 8 x %s, "
+          "%d labels; %s; eager vs sdpa |d| %.1e%s" % (
+              kind, verdict, spec["cls"].__name__, len(arrays), os.path.relpath(checkpoint, work), missing or "none",
+              " and ".join(tied) or "none", "/".join(map(str, lengths)), labelled, line, sdpa_d,
+              "" if not problems else "; PROBLEMS: " + "; ".join(problems)), flush=True)
+    return not problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pretext", default=os.path.join(ROOT, ".build/release/pretext"))
+    parser.add_argument("--work", required=True, help="scratch folder for shards and runs")
+    parser.add_argument("--models", default="bert,gpt")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    transformers.utils.logging.disable_progress_bar()
+    ok = True
+    for kind in args.models.split(","):
+        ok = check(kind.strip(), os.path.abspath(args.pretext), os.path.abspath(args.work)) and ok
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
