@@ -25,8 +25,36 @@ import Testing
         return .init(batch: 3, length: 7, inputIDs: ids, tokenTypeIDs: types, attentionMask: mask, labels: labels, pairLabels: [1, 0, 1])
     }
 
-    @Test func gradientsMatchFiniteDifferences() throws {
-        let model = try BertModel<Double>(config: Self.tinyConfig(), maxBatch: 3, maxLength: 7, maxPredictions: 8)
+    /// BERT, and ALBERT (embedding width 6 ≠ hidden 8) with every sharing mode.
+    static func configs() -> [ModelConfig] {
+        var out = [tinyConfig()]
+        for sharing in [ModelConfig.Sharing.all, .attention, .ffn, .none] {
+            var c = tinyConfig()
+            c.modelType = "albert"
+            c.embeddingSize = 6
+            c.hiddenAct = "gelu_new"
+            c.sharing = sharing
+            out.append(c)
+        }
+        return out
+    }
+
+    @Test func albertSharesTensorsAsConfigured() throws {
+        let names = try Self.configs().map { try BertModel<Double>(config: $0, maxBatch: 1, maxLength: 4, maxPredictions: 2).table.entries.map(\.name) }
+        let layered = names.map { $0.filter { $0.hasPrefix("bert.encoder.layer.") || $0.hasPrefix("albert.encoder.layer.") || $0.hasPrefix("albert.encoder.albert_layer_groups.") }.count }
+        // 16 tensors a layer: 10 of attention, 6 of feed-forward. BERT: 2 × 16; ALBERT all: 16
+        // shared; attention: 10 shared + 2 × 6; ffn: 6 shared + 2 × 10; none: 2 × 16.
+        #expect(layered == [32, 16, 22, 26, 32])
+        #expect(names[1].contains("albert.encoder.embedding_hidden_mapping_in.weight") && names[1].contains("sop_classifier.classifier.weight"))
+        let albert = try BertModel<Double>(config: Self.configs()[1], maxBatch: 1, maxLength: 4, maxPredictions: 2)
+        #expect(albert.table.entry("albert.embeddings.word_embeddings.weight")?.shape == [23, 6])
+        #expect(albert.table.entry("predictions.dense.weight")?.shape == [6, 8])
+        #expect(albert.table.entry("albert.encoder.albert_layer_groups.0.albert_layers.0.full_layer_layer_norm.weight")?.decays == false)
+    }
+
+    @Test(arguments: 0..<5)
+    func gradientsMatchFiniteDifferences(_ which: Int) throws {
+        let model = try BertModel<Double>(config: Self.configs()[which], maxBatch: 3, maxLength: 7, maxPredictions: 8)
         model.initialize(seed: 3)
         // Larger weights than BERT's 0.02 so every path carries signal.
         for i in model.parameters.indices { model.parameters[i] *= 10 }
@@ -44,7 +72,7 @@ import Testing
             // Elements spread over the tensor (rows of the embeddings that are used included).
             var picks = Set<Int>()
             for k in 0..<5 { picks.insert((k * 7919 + 13) % e.count) }
-            if e.name == "bert.embeddings.word_embeddings.weight" { for id in [5, 13, 7, 2] { picks.insert(id * 8 + 3) } }
+            if e.name.hasSuffix("word_embeddings.weight") { for id in [5, 13, 7, 2] { picks.insert(id * e.shape[1] + 3) } }
             for i in picks {
                 let saved = model.parameters[e.offset + i]
                 let h = 1e-6

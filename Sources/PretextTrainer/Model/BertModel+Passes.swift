@@ -35,39 +35,43 @@ extension BertModel {
                     // Embeddings.
                     for id in ids where id < 0 || Int(id) >= V { throw ShapeError(message: "token id \(id) outside the vocabulary of \(V)") }
                     for tt in types where tt < 0 || Int(tt) >= config.typeVocabSize { throw ShapeError(message: "token type \(tt) outside 0..<\(config.typeVocabSize)") }
-                    Embedding.forward(out: embSum, table: w("bert.embeddings.word_embeddings.weight"), ids: ids.baseAddress!, rows: M, channels: H, vocabulary: V, accumulate: false)
+                    // Width E (= H for BERT; ALBERT's factorized embeddings are projected to H).
+                    Embedding.forward(out: embSum, table: w(names.word), ids: ids.baseAddress!, rows: M, channels: E, vocabulary: V, accumulate: false)
                     for b in 0..<B {
-                        Embedding.forward(out: embSum + b * Tn * H, table: w("bert.embeddings.position_embeddings.weight"), ids: positionIDs, rows: Tn, channels: H,
+                        Embedding.forward(out: embSum + b * Tn * E, table: w(names.position), ids: positionIDs, rows: Tn, channels: E,
                                           vocabulary: config.maxPositionEmbeddings, accumulate: true)
                     }
-                    Embedding.forward(out: embSum, table: w("bert.embeddings.token_type_embeddings.weight"), ids: types.baseAddress!, rows: M, channels: H,
+                    Embedding.forward(out: embSum, table: w(names.tokenType), ids: types.baseAddress!, rows: M, channels: E,
                                       vocabulary: config.typeVocabSize, accumulate: true)
-                    LayerNorm.forward(out: xs[0], mean: embMean, rstd: embRstd, inp: embSum, weight: w("bert.embeddings.LayerNorm.weight"),
-                                      bias: w("bert.embeddings.LayerNorm.bias"), rows: M, channels: H, eps: eps)
-                    if let key = dropoutKey { Dropout.apply(xs[0], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
+                    LayerNorm.forward(out: embOut, mean: embMean, rstd: embRstd, inp: embSum, weight: w(names.embeddingNormWeight),
+                                      bias: w(names.embeddingNormBias), rows: M, channels: E, eps: eps)
+                    if let key = dropoutKey { Dropout.apply(embOut, count: M * E, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
+                    if names.albert {
+                        Linear.forward(out: xs[0], inp: embOut, weight: w(names.mappingWeight), bias: w(names.mappingBias), rows: M, inputs: E, outputs: H)
+                    }
 
                     for l in 0..<L {
-                        let p = "bert.encoder.layer.\(l)."
+                        let ly = names.layer(l)
                         let x = xs[l]
-                        Linear.forward(out: qkv[l], inp: x, weight: w(p + "attention.self.query.weight"), bias: w(p + "attention.self.query.bias"),
+                        Linear.forward(out: qkv[l], inp: x, weight: w(ly.qkvWeight), bias: w(ly.qkvBias),
                                        rows: M, inputs: H, outputs: 3 * H)
                         Attention.forward(out: ctx[l], probs: probs[l], qkv: qkv[l], mask: mask.baseAddress!, batch: B, length: Tn, hidden: H, heads: NH, causal: false,
                                           dropout: .forLayer(l, key: dropoutKey, config: config, seed: dropoutSeed), scratch: dAtt)
-                        Linear.forward(out: res1[l], inp: ctx[l], weight: w(p + "attention.output.dense.weight"), bias: w(p + "attention.output.dense.bias"),
+                        Linear.forward(out: res1[l], inp: ctx[l], weight: w(ly.attentionOutWeight), bias: w(ly.attentionOutBias),
                                        rows: M, inputs: H, outputs: H)
                         if let key = dropoutKey { Dropout.apply(res1[l], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
                         for i in 0..<(M * H) { res1[l][i] += x[i] }
-                        LayerNorm.forward(out: x1[l], mean: mean1[l], rstd: rstd1[l], inp: res1[l], weight: w(p + "attention.output.LayerNorm.weight"),
-                                          bias: w(p + "attention.output.LayerNorm.bias"), rows: M, channels: H, eps: eps)
-                        Linear.forward(out: ffPre[l], inp: x1[l], weight: w(p + "intermediate.dense.weight"), bias: w(p + "intermediate.dense.bias"),
+                        LayerNorm.forward(out: x1[l], mean: mean1[l], rstd: rstd1[l], inp: res1[l], weight: w(ly.attentionNormWeight),
+                                          bias: w(ly.attentionNormBias), rows: M, channels: H, eps: eps)
+                        Linear.forward(out: ffPre[l], inp: x1[l], weight: w(ly.ffnInWeight), bias: w(ly.ffnInBias),
                                        rows: M, inputs: H, outputs: I)
                         GELU.forward(out: ffAct[l], inp: ffPre[l], count: M * I, variant: config.activation)
-                        Linear.forward(out: res2[l], inp: ffAct[l], weight: w(p + "output.dense.weight"), bias: w(p + "output.dense.bias"),
+                        Linear.forward(out: res2[l], inp: ffAct[l], weight: w(ly.ffnOutWeight), bias: w(ly.ffnOutBias),
                                        rows: M, inputs: I, outputs: H)
                         if let key = dropoutKey { Dropout.apply(res2[l], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
                         for i in 0..<(M * H) { res2[l][i] += x1[l][i] }
-                        LayerNorm.forward(out: xs[l + 1], mean: mean2[l], rstd: rstd2[l], inp: res2[l], weight: w(p + "output.LayerNorm.weight"),
-                                          bias: w(p + "output.LayerNorm.bias"), rows: M, channels: H, eps: eps)
+                        LayerNorm.forward(out: xs[l + 1], mean: mean2[l], rstd: rstd2[l], inp: res2[l], weight: w(ly.ffnNormWeight),
+                                          bias: w(ly.ffnNormBias), rows: M, channels: H, eps: eps)
                     }
                 }
             }
@@ -77,22 +81,22 @@ extension BertModel {
         // Pair head on [CLS] (rows with a pair label).
         if NP > 0 {
             for k in 0..<NP { (clsRows + k * H).update(from: top + pairRows[k] * Tn * H, count: H) }
-            Linear.forward(out: pooledPre, inp: clsRows, weight: w("bert.pooler.dense.weight"), bias: w("bert.pooler.dense.bias"), rows: NP, inputs: H, outputs: H)
+            Linear.forward(out: pooledPre, inp: clsRows, weight: w(names.poolerWeight), bias: w(names.poolerBias), rows: NP, inputs: H, outputs: H)
             for i in 0..<(NP * H) { pooled[i] = T.tanh(pooledPre[i]) }
-            Linear.forward(out: pairLogits, inp: pooled, weight: w("cls.seq_relationship.weight"), bias: w("cls.seq_relationship.bias"), rows: NP, inputs: H, outputs: 2)
+            Linear.forward(out: pairLogits, inp: pooled, weight: w(names.pairWeight), bias: w(names.pairBias), rows: NP, inputs: H, outputs: 2)
             step.pairLoss = Double(CrossEntropy.forward(probs: pairProbs, logits: pairLogits, targets: pairTargets, rows: NP, classes: 2))
             for k in 0..<NP where (pairLogits[2 * k + 1] > pairLogits[2 * k] ? 1 : 0) == pairTargets[k] { step.pairCorrect += 1 }
         }
         // Masked-LM head at the labelled positions only.
         if P > 0 {
             for k in 0..<P { (gathered + k * H).update(from: top + maskedRows[k] * H, count: H) }
-            Linear.forward(out: tPre, inp: gathered, weight: w("cls.predictions.transform.dense.weight"), bias: w("cls.predictions.transform.dense.bias"),
-                           rows: P, inputs: H, outputs: H)
-            GELU.forward(out: tAct, inp: tPre, count: P * H, variant: config.activation)
-            LayerNorm.forward(out: tOut, mean: tMean, rstd: tRstd, inp: tAct, weight: w("cls.predictions.transform.LayerNorm.weight"),
-                              bias: w("cls.predictions.transform.LayerNorm.bias"), rows: P, channels: H, eps: eps)
-            Linear.forward(out: mlmLogits, inp: tOut, weight: w("bert.embeddings.word_embeddings.weight"), bias: w("cls.predictions.bias"),
-                           rows: P, inputs: H, outputs: V)
+            Linear.forward(out: tPre, inp: gathered, weight: w(names.transformWeight), bias: w(names.transformBias),
+                           rows: P, inputs: H, outputs: E)
+            GELU.forward(out: tAct, inp: tPre, count: P * E, variant: config.activation)
+            LayerNorm.forward(out: tOut, mean: tMean, rstd: tRstd, inp: tAct, weight: w(names.transformNormWeight),
+                              bias: w(names.transformNormBias), rows: P, channels: E, eps: eps)
+            Linear.forward(out: mlmLogits, inp: tOut, weight: w(names.word), bias: w(names.decoderBias),
+                           rows: P, inputs: E, outputs: V)
             step.mlmLoss = Double(CrossEntropy.forward(probs: mlmProbs, logits: mlmLogits, targets: maskedTargets, rows: P, classes: V))
             for k in 0..<P {
                 let row = mlmLogits + k * V
@@ -120,14 +124,14 @@ extension BertModel {
 
         if P > 0 {
             CrossEntropy.backward(dlogits: dLogits, probs: mlmProbs, targets: maskedTargets, rows: P, classes: V, weight: T(scale))
-            Linear.backward(dinp: dHeadA, dweight: g("bert.embeddings.word_embeddings.weight"), dbias: g("cls.predictions.bias"),
-                            dout: dLogits, inp: tOut, weight: w("bert.embeddings.word_embeddings.weight"), rows: P, inputs: H, outputs: V)
-            dHeadB.update(repeating: 0, count: P * H)
-            LayerNorm.backward(dinp: dHeadB, dweight: g("cls.predictions.transform.LayerNorm.weight"), dbias: g("cls.predictions.transform.LayerNorm.bias"),
-                               dout: dHeadA, inp: tAct, weight: w("cls.predictions.transform.LayerNorm.weight"), mean: tMean, rstd: tRstd, rows: P, channels: H)
-            GELU.backward(dinp: dHeadA, dout: dHeadB, inp: tPre, count: P * H, variant: config.activation)
-            Linear.backward(dinp: dHeadB, dweight: g("cls.predictions.transform.dense.weight"), dbias: g("cls.predictions.transform.dense.bias"),
-                            dout: dHeadA, inp: gathered, weight: w("cls.predictions.transform.dense.weight"), rows: P, inputs: H, outputs: H)
+            Linear.backward(dinp: dHeadA, dweight: g(names.word), dbias: g(names.decoderBias),
+                            dout: dLogits, inp: tOut, weight: w(names.word), rows: P, inputs: E, outputs: V)
+            dHeadB.update(repeating: 0, count: P * E)
+            LayerNorm.backward(dinp: dHeadB, dweight: g(names.transformNormWeight), dbias: g(names.transformNormBias),
+                               dout: dHeadA, inp: tAct, weight: w(names.transformNormWeight), mean: tMean, rstd: tRstd, rows: P, channels: E)
+            GELU.backward(dinp: dHeadA, dout: dHeadB, inp: tPre, count: P * E, variant: config.activation)
+            Linear.backward(dinp: dHeadB, dweight: g(names.transformWeight), dbias: g(names.transformBias),
+                            dout: dHeadA, inp: gathered, weight: w(names.transformWeight), rows: P, inputs: H, outputs: E)
             for k in 0..<P {
                 let dst = dX + maskedRows[k] * H, src = dHeadB + k * H
                 for j in 0..<H { dst[j] += src[j] }
@@ -135,11 +139,11 @@ extension BertModel {
         }
         if NP > 0 {
             CrossEntropy.backward(dlogits: dHeadA, probs: pairProbs, targets: pairTargets, rows: NP, classes: 2, weight: T(scale))
-            Linear.backward(dinp: dHeadB, dweight: g("cls.seq_relationship.weight"), dbias: g("cls.seq_relationship.bias"),
-                            dout: dHeadA, inp: pooled, weight: w("cls.seq_relationship.weight"), rows: NP, inputs: H, outputs: 2)
+            Linear.backward(dinp: dHeadB, dweight: g(names.pairWeight), dbias: g(names.pairBias),
+                            dout: dHeadA, inp: pooled, weight: w(names.pairWeight), rows: NP, inputs: H, outputs: 2)
             for i in 0..<(NP * H) { dHeadB[i] *= 1 - pooled[i] * pooled[i] }
-            Linear.backward(dinp: dHeadA, dweight: g("bert.pooler.dense.weight"), dbias: g("bert.pooler.dense.bias"),
-                            dout: dHeadB, inp: clsRows, weight: w("bert.pooler.dense.weight"), rows: NP, inputs: H, outputs: H)
+            Linear.backward(dinp: dHeadA, dweight: g(names.poolerWeight), dbias: g(names.poolerBias),
+                            dout: dHeadB, inp: clsRows, weight: w(names.poolerWeight), rows: NP, inputs: H, outputs: H)
             for k in 0..<NP {
                 let dst = dX + pairRows[k] * Tn * H, src = dHeadA + k * H
                 for j in 0..<H { dst[j] += src[j] }
@@ -148,46 +152,52 @@ extension BertModel {
         _ = top
 
         for l in stride(from: L - 1, through: 0, by: -1) {
-            let p = "bert.encoder.layer.\(l)."
+            let ly = names.layer(l)
             // dX holds d(xs[l+1]).
             dRes.update(repeating: 0, count: M * H)
-            LayerNorm.backward(dinp: dRes, dweight: g(p + "output.LayerNorm.weight"), dbias: g(p + "output.LayerNorm.bias"),
-                               dout: dX, inp: res2[l], weight: w(p + "output.LayerNorm.weight"), mean: mean2[l], rstd: rstd2[l], rows: M, channels: H)
+            LayerNorm.backward(dinp: dRes, dweight: g(ly.ffnNormWeight), dbias: g(ly.ffnNormBias),
+                               dout: dX, inp: res2[l], weight: w(ly.ffnNormWeight), mean: mean2[l], rstd: rstd2[l], rows: M, channels: H)
             // res2 = dropout(ffOut) + x1: d(x1) starts as dRes; d(ffOut) = dRes through the same mask.
             dX.update(from: dRes, count: M * H)
             if let key = s.dropoutKey { Dropout.apply(dRes, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
-            Linear.backward(dinp: dFFa, dweight: g(p + "output.dense.weight"), dbias: g(p + "output.dense.bias"),
-                            dout: dRes, inp: ffAct[l], weight: w(p + "output.dense.weight"), rows: M, inputs: I, outputs: H)
+            Linear.backward(dinp: dFFa, dweight: g(ly.ffnOutWeight), dbias: g(ly.ffnOutBias),
+                            dout: dRes, inp: ffAct[l], weight: w(ly.ffnOutWeight), rows: M, inputs: I, outputs: H)
             GELU.backward(dinp: dFFb, dout: dFFa, inp: ffPre[l], count: M * I, variant: config.activation)
-            Linear.backward(dinp: dX, dweight: g(p + "intermediate.dense.weight"), dbias: g(p + "intermediate.dense.bias"),
-                            dout: dFFb, inp: x1[l], weight: w(p + "intermediate.dense.weight"), rows: M, inputs: H, outputs: I, accumulate: true)
+            Linear.backward(dinp: dX, dweight: g(ly.ffnInWeight), dbias: g(ly.ffnInBias),
+                            dout: dFFb, inp: x1[l], weight: w(ly.ffnInWeight), rows: M, inputs: H, outputs: I, accumulate: true)
             // dX holds d(x1).
             dRes.update(repeating: 0, count: M * H)
-            LayerNorm.backward(dinp: dRes, dweight: g(p + "attention.output.LayerNorm.weight"), dbias: g(p + "attention.output.LayerNorm.bias"),
-                               dout: dX, inp: res1[l], weight: w(p + "attention.output.LayerNorm.weight"), mean: mean1[l], rstd: rstd1[l], rows: M, channels: H)
+            LayerNorm.backward(dinp: dRes, dweight: g(ly.attentionNormWeight), dbias: g(ly.attentionNormBias),
+                               dout: dX, inp: res1[l], weight: w(ly.attentionNormWeight), mean: mean1[l], rstd: rstd1[l], rows: M, channels: H)
             dX.update(from: dRes, count: M * H)
             if let key = s.dropoutKey { Dropout.apply(dRes, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
-            Linear.backward(dinp: dTmp, dweight: g(p + "attention.output.dense.weight"), dbias: g(p + "attention.output.dense.bias"),
-                            dout: dRes, inp: ctx[l], weight: w(p + "attention.output.dense.weight"), rows: M, inputs: H, outputs: H)
+            Linear.backward(dinp: dTmp, dweight: g(ly.attentionOutWeight), dbias: g(ly.attentionOutBias),
+                            dout: dRes, inp: ctx[l], weight: w(ly.attentionOutWeight), rows: M, inputs: H, outputs: H)
             Attention.backward(dqkv: dQKV, scratch: dAtt, dout: dTmp, qkv: qkv[l], probs: probs[l], batch: B, length: Tn, hidden: H, heads: NH,
                                dropout: .forLayer(l, key: s.dropoutKey, config: config, seed: dropoutSeed))
-            Linear.backward(dinp: dX, dweight: g(p + "attention.self.query.weight"), dbias: g(p + "attention.self.query.bias"),
-                            dout: dQKV, inp: xs[l], weight: w(p + "attention.self.query.weight"), rows: M, inputs: H, outputs: 3 * H, accumulate: true)
+            Linear.backward(dinp: dX, dweight: g(ly.qkvWeight), dbias: g(ly.qkvBias),
+                            dout: dQKV, inp: xs[l], weight: w(ly.qkvWeight), rows: M, inputs: H, outputs: 3 * H, accumulate: true)
             // dX holds d(xs[l]).
         }
-        // Embeddings.
-        if let key = s.dropoutKey { Dropout.apply(dX, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
-        dRes.update(repeating: 0, count: M * H)
-        LayerNorm.backward(dinp: dRes, dweight: g("bert.embeddings.LayerNorm.weight"), dbias: g("bert.embeddings.LayerNorm.bias"),
-                           dout: dX, inp: embSum, weight: w("bert.embeddings.LayerNorm.weight"), mean: embMean, rstd: embRstd, rows: M, channels: H)
+        // Embeddings (width E; ALBERT first back through its E → H projection, into dTmp).
+        var dEmb = dX
+        if names.albert {
+            Linear.backward(dinp: dTmp, dweight: g(names.mappingWeight), dbias: g(names.mappingBias), dout: dX, inp: embOut,
+                            weight: w(names.mappingWeight), rows: M, inputs: E, outputs: H)
+            dEmb = dTmp
+        }
+        if let key = s.dropoutKey { Dropout.apply(dEmb, count: M * E, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
+        dRes.update(repeating: 0, count: M * E)
+        LayerNorm.backward(dinp: dRes, dweight: g(names.embeddingNormWeight), dbias: g(names.embeddingNormBias),
+                           dout: dEmb, inp: embSum, weight: w(names.embeddingNormWeight), mean: embMean, rstd: embRstd, rows: M, channels: E)
         inputs.inputIDs.withUnsafeBufferPointer { ids in
-            Embedding.backward(dtable: g("bert.embeddings.word_embeddings.weight"), dout: dRes, ids: ids.baseAddress!, rows: M, channels: H)
+            Embedding.backward(dtable: g(names.word), dout: dRes, ids: ids.baseAddress!, rows: M, channels: E)
         }
         for b in 0..<B {
-            Embedding.backward(dtable: g("bert.embeddings.position_embeddings.weight"), dout: dRes + b * Tn * H, ids: positionIDs, rows: Tn, channels: H)
+            Embedding.backward(dtable: g(names.position), dout: dRes + b * Tn * E, ids: positionIDs, rows: Tn, channels: E)
         }
         inputs.tokenTypeIDs.withUnsafeBufferPointer { types in
-            Embedding.backward(dtable: g("bert.embeddings.token_type_embeddings.weight"), dout: dRes, ids: types.baseAddress!, rows: M, channels: H)
+            Embedding.backward(dtable: g(names.tokenType), dout: dRes, ids: types.baseAddress!, rows: M, channels: E)
         }
     }
 }

@@ -27,9 +27,14 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
     public var dropoutSeed: UInt64 = 0
 
     let H: Int, I: Int, V: Int, L: Int, NH: Int
+    /// Embedding width (ALBERT's factorized E; H for BERT).
+    let E: Int
+    let names: BertNames
     private let arena = BufferArena<T>()
     // Activations (B·T rows unless noted).
     let embSum: UnsafeMutablePointer<T>, embMean: UnsafeMutablePointer<T>, embRstd: UnsafeMutablePointer<T>
+    /// Embedding LayerNorm output [M×E] (for BERT the same buffer as xs[0]).
+    let embOut: UnsafeMutablePointer<T>
     let xs: [UnsafeMutablePointer<T>]            // L + 1 layer inputs/outputs [M×H]
     let qkv: [UnsafeMutablePointer<T>], probs: [UnsafeMutablePointer<T>], ctx: [UnsafeMutablePointer<T>]
     let res1: [UnsafeMutablePointer<T>], x1: [UnsafeMutablePointer<T>], mean1: [UnsafeMutablePointer<T>], rstd1: [UnsafeMutablePointer<T>]
@@ -67,36 +72,45 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
         self.maxLength = maxLength
         self.maxPredictions = max(1, maxPredictions)
         H = config.hiddenSize; I = config.intermediateSize; V = config.vocabSize; L = config.numHiddenLayers; NH = config.numAttentionHeads
+        E = config.embeddingWidth
+        let n = BertNames(config: config)
+        names = n
+        let h = H, ii = I, v = V, e = E
         var t = ParameterTable()
-        t.add("bert.embeddings.word_embeddings.weight", [V, H])
-        t.add("bert.embeddings.position_embeddings.weight", [config.maxPositionEmbeddings, H])
-        t.add("bert.embeddings.token_type_embeddings.weight", [config.typeVocabSize, H])
-        t.add("bert.embeddings.LayerNorm.weight", [H])
-        t.add("bert.embeddings.LayerNorm.bias", [H])
-        for l in 0..<L {
-            let p = "bert.encoder.layer.\(l)."
-            for part in ["query", "key", "value"] { t.add(p + "attention.self.\(part).weight", [H, H]) }
-            for part in ["query", "key", "value"] { t.add(p + "attention.self.\(part).bias", [H]) }
-            t.add(p + "attention.output.dense.weight", [H, H])
-            t.add(p + "attention.output.dense.bias", [H])
-            t.add(p + "attention.output.LayerNorm.weight", [H])
-            t.add(p + "attention.output.LayerNorm.bias", [H])
-            t.add(p + "intermediate.dense.weight", [I, H])
-            t.add(p + "intermediate.dense.bias", [I])
-            t.add(p + "output.dense.weight", [H, I])
-            t.add(p + "output.dense.bias", [H])
-            t.add(p + "output.LayerNorm.weight", [H])
-            t.add(p + "output.LayerNorm.bias", [H])
+        t.add(n.word, [v, e])
+        t.add(n.position, [config.maxPositionEmbeddings, e])
+        t.add(n.tokenType, [config.typeVocabSize, e])
+        t.add(n.embeddingNormWeight, [e])
+        t.add(n.embeddingNormBias, [e])
+        if n.albert {
+            t.add(n.mappingWeight, [h, e])
+            t.add(n.mappingBias, [h])
         }
-        t.add("bert.pooler.dense.weight", [H, H])
-        t.add("bert.pooler.dense.bias", [H])
-        t.add("cls.predictions.transform.dense.weight", [H, H])
-        t.add("cls.predictions.transform.dense.bias", [H])
-        t.add("cls.predictions.transform.LayerNorm.weight", [H])
-        t.add("cls.predictions.transform.LayerNorm.bias", [H])
-        t.add("cls.predictions.bias", [V])
-        t.add("cls.seq_relationship.weight", [2, H])
-        t.add("cls.seq_relationship.bias", [2])
+        // Shared ALBERT tensors are added once (by layer 0); query, key and value stay adjacent.
+        for l in 0..<config.numHiddenLayers {
+            let ly = n.layer(l)
+            for name in [ly.query, ly.key, ly.value] { t.add(name, [h, h]) }
+            for name in [ly.queryBias, ly.keyBias, ly.valueBias] { t.add(name, [h]) }
+            t.add(ly.attentionOutWeight, [h, h])
+            t.add(ly.attentionOutBias, [h])
+            t.add(ly.attentionNormWeight, [h])
+            t.add(ly.attentionNormBias, [h])
+            t.add(ly.ffnInWeight, [ii, h])
+            t.add(ly.ffnInBias, [ii])
+            t.add(ly.ffnOutWeight, [h, ii])
+            t.add(ly.ffnOutBias, [h])
+            t.add(ly.ffnNormWeight, [h])
+            t.add(ly.ffnNormBias, [h])
+        }
+        t.add(n.poolerWeight, [h, h])
+        t.add(n.poolerBias, [h])
+        t.add(n.transformWeight, [e, h])
+        t.add(n.transformBias, [e])
+        t.add(n.transformNormWeight, [e])
+        t.add(n.transformNormBias, [e])
+        t.add(n.decoderBias, [v])
+        t.add(n.pairWeight, [2, h])
+        t.add(n.pairBias, [2])
         table = t
 
         let arena = self.arena
@@ -105,11 +119,12 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
         parameters.initialize(repeating: 0)
         gradients = .allocate(capacity: t.count)
         gradients.initialize(repeating: 0)
-        let h = config.hiddenSize, ii = config.intermediateSize, ll = config.numHiddenLayers, nh = config.numAttentionHeads
-        let v = config.vocabSize, ml = maxLength
+        let ll = config.numHiddenLayers, nh = config.numAttentionHeads, ml = maxLength
         let M = maxBatch * ml, P = max(1, maxPredictions), B = maxBatch
-        embSum = buffer(M * h); embMean = buffer(M); embRstd = buffer(M)
+        let hw = max(h, e)  // buffers that hold either width
+        embSum = buffer(M * e); embMean = buffer(M); embRstd = buffer(M)
         xs = (0...ll).map { _ in buffer(M * h) }
+        embOut = n.albert ? buffer(M * e) : xs[0]
         qkv = (0..<ll).map { _ in buffer(M * 3 * h) }
         probs = (0..<ll).map { _ in buffer(B * nh * ml * ml) }
         ctx = (0..<ll).map { _ in buffer(M * h) }
@@ -123,11 +138,11 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
         mean2 = (0..<ll).map { _ in buffer(M) }
         rstd2 = (0..<ll).map { _ in buffer(M) }
         clsRows = buffer(B * h); pooledPre = buffer(B * h); pooled = buffer(B * h); pairLogits = buffer(B * 2); pairProbs = buffer(B * 2)
-        gathered = buffer(P * h); tPre = buffer(P * h); tAct = buffer(P * h); tOut = buffer(P * h); tMean = buffer(P); tRstd = buffer(P)
+        gathered = buffer(P * h); tPre = buffer(P * e); tAct = buffer(P * e); tOut = buffer(P * e); tMean = buffer(P); tRstd = buffer(P)
         mlmLogits = buffer(P * v); mlmProbs = buffer(P * v)
-        dX = buffer(M * h); dRes = buffer(M * h); dTmp = buffer(M * h); dQKV = buffer(M * 3 * h)
+        dX = buffer(M * h); dRes = buffer(M * hw); dTmp = buffer(M * hw); dQKV = buffer(M * 3 * h)
         dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(2 * ml * ml)
-        dHeadA = buffer(max(P, B) * h); dHeadB = buffer(max(P, B) * h); dLogits = buffer(P * v)
+        dHeadA = buffer(max(P, B) * hw); dHeadB = buffer(max(P, B) * hw); dLogits = buffer(P * v)
         maskedRows = .allocate(capacity: P); maskedTargets = .allocate(capacity: P)
         pairRows = .allocate(capacity: B); pairTargets = .allocate(capacity: B)
         positionIDs = .allocate(capacity: maxLength)
@@ -151,14 +166,14 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
     public func initialize(seed: UInt64) {
         for (k, e) in table.entries.enumerated() {
             let p = parameters.baseAddress! + e.offset
-            if e.name.hasSuffix("LayerNorm.weight") {
+            if e.name.hasSuffix("LayerNorm.weight") || e.name.hasSuffix("layer_norm.weight") {
                 for i in 0..<e.count { p[i] = 1 }
             } else if e.shape.count == 1 {
                 for i in 0..<e.count { p[i] = 0 }
             } else {
                 fillNormal(p, count: e.count, std: config.initializerRange, seed: seed, index: UInt64(k))
-                if e.name == "bert.embeddings.word_embeddings.weight" && config.padTokenId < V {
-                    for j in 0..<H { p[config.padTokenId * H + j] = 0 }
+                if e.name == names.word && config.padTokenId < V {
+                    for j in 0..<E { p[config.padTokenId * E + j] = 0 }
                 }
             }
         }

@@ -4,7 +4,8 @@ import Foundation
 /// Pretext checkpoint folder is also a HF one). `model_type` "bert" (`BertModel`) uses BERT's
 /// names; "gpt2" (`GPTModel`) GPT-2's (`n_embd`, `n_layer`, `n_head`, `n_inner`,
 /// `n_positions`, `activation_function`, `layer_norm_epsilon`, `resid_pdrop`, `attn_pdrop`),
-/// mapped onto the same fields. ALBERT is not implemented yet.
+/// mapped onto the same fields. "albert" (`BertModel` with factorized embeddings and shared
+/// layers) adds `embedding_size` and Pretext's `pretext_sharing` (all, attention, ffn, none).
 public struct ModelConfig: Codable, Sendable, Equatable {
     public var modelType: String = "bert"
     public var vocabSize: Int
@@ -21,6 +22,15 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var initializerRange: Double = 0.02
     public var padTokenId: Int = 0
     public var architectures: [String]? = ["BertForPreTraining"]
+    /// ALBERT: width of the factorized embeddings (projected to `hiddenSize`); nil = hidden size.
+    public var embeddingSize: Int?
+    /// ALBERT: which halves of a layer all layers share (`pretext_sharing`; HF's ALBERT is `all`).
+    public var sharing: Sharing = .all
+
+    public enum Sharing: String, Codable, Sendable { case all, attention, ffn, none }
+
+    /// Width of the token embeddings.
+    public var embeddingWidth: Int { modelType == "albert" ? (embeddingSize ?? hiddenSize) : hiddenSize }
 
     enum CodingKeys: String, CodingKey {
         case modelType = "model_type", vocabSize = "vocab_size", hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
@@ -29,6 +39,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         case layerNormEps = "layer_norm_eps", hiddenDropoutProb = "hidden_dropout_prob"
         case attentionProbsDropoutProb = "attention_probs_dropout_prob", initializerRange = "initializer_range"
         case padTokenId = "pad_token_id", architectures
+        case embeddingSize = "embedding_size", sharing = "pretext_sharing", numHiddenGroups = "num_hidden_groups", innerGroupNum = "inner_group_num"
     }
 
     public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int, intermediateSize: Int) {
@@ -81,6 +92,14 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         initializerRange = try c.decodeIfPresent(Double.self, forKey: .initializerRange) ?? 0.02
         padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId) ?? 0
         architectures = try c.decodeIfPresent([String].self, forKey: .architectures)
+        embeddingSize = try c.decodeIfPresent(Int.self, forKey: .embeddingSize)
+        sharing = try c.decodeIfPresent(Sharing.self, forKey: .sharing) ?? .all
+        if modelType == "albert" {
+            let groups = try c.decodeIfPresent(Int.self, forKey: .numHiddenGroups) ?? 1, inner = try c.decodeIfPresent(Int.self, forKey: .innerGroupNum) ?? 1
+            guard groups == 1 && inner == 1 else {
+                throw ConfigError(message: "ALBERT with num_hidden_groups \(groups) / inner_group_num \(inner): only 1 / 1 (one shared layer) is implemented")
+            }
+        }
     }
 
     public struct ConfigError: Error, CustomStringConvertible, Sendable {
@@ -133,10 +152,17 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try c.encode(initializerRange, forKey: .initializerRange)
         try c.encode(padTokenId, forKey: .padTokenId)
         try c.encodeIfPresent(architectures, forKey: .architectures)
+        if modelType == "albert" {
+            try c.encode(embeddingWidth, forKey: .embeddingSize)
+            try c.encode(sharing, forKey: .sharing)
+            try c.encode(1, forKey: .numHiddenGroups)
+            try c.encode(1, forKey: .innerGroupNum)
+        }
     }
 
     public func validate() throws {
-        guard modelType == "bert" || modelType == "gpt2" else { throw ConfigError(message: "model_type \(modelType) is not implemented (bert and gpt2 are)") }
+        guard ["bert", "albert", "gpt2"].contains(modelType) else { throw ConfigError(message: "model_type \(modelType) is not implemented (bert, albert and gpt2 are)") }
+        guard embeddingWidth > 0 else { throw ConfigError(message: "embedding_size must be positive") }
         guard vocabSize > 0, hiddenSize > 0, numHiddenLayers > 0, intermediateSize > 0, maxPositionEmbeddings > 0, typeVocabSize > 0 else {
             throw ConfigError(message: "sizes must be positive")
         }

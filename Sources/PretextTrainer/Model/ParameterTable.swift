@@ -19,9 +19,14 @@ public struct ParameterTable: Sendable, Equatable {
 
     public init() {}
 
+    /// Adds `name` (a second add of the same name — a shared tensor — is ignored). Biases and
+    /// layer-norm parameters do not decay unless `decays` says otherwise.
     mutating func add(_ name: String, _ shape: [Int], decays: Bool? = nil) {
-        precondition(index[name] == nil, "parameter \(name) twice")
-        let isNorm = name.contains("LayerNorm") || name.hasSuffix(".bias") || name == "cls.predictions.bias"
+        if let existing = index[name] {
+            precondition(entries[existing].shape == shape, "parameter \(name) added with two shapes")
+            return
+        }
+        let isNorm = name.contains("LayerNorm") || name.contains("layer_norm") || name.hasSuffix(".bias")
         index[name] = entries.count
         entries.append(Entry(name: name, shape: shape, offset: count, decays: decays ?? !isNorm))
         count += shape.reduce(1, *)

@@ -5,12 +5,13 @@ import PretextTrainer
 /// `pretext train`: pretrain a BERT model on a shard folder.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Pretrain a BERT (masked LM + next-sentence/sentence-order) or GPT-2 (causal LM) model on a shard folder.",
+        abstract: "Pretrain a BERT or ALBERT (masked LM + next-sentence/sentence-order) or GPT-2 (causal LM) model on a shard folder.",
         discussion: """
             Batches come from the dataloader (dynamic masks from masking.json, or the shards'
             static masks); the model is Hugging Face's BertForPreTraining (model_type bert, with
-            the masked-LM head only at labelled positions) or GPT2LMHeadModel (model_type gpt2, on
-            causal shards), computed over OpenBLAS. Every step appends loss, MLM and
+            the masked-LM head only at labelled positions), AlbertForPreTraining (albert:
+            factorized embeddings, shared layers) or GPT2LMHeadModel (gpt2, on causal shards),
+            computed over OpenBLAS. Every step appends loss, MLM and
             pair accuracy, learning rate, gradient norm and tokens/s to <run>/metrics.jsonl;
             <run>/loss.svg is the loss curve; checkpoints (model.safetensors with HF names,
             optimizer state, config.json, trainer_state.json) go to <run>/checkpoints/step-N.
