@@ -56,9 +56,11 @@ import Testing
         let (b, t, h, heads, causal) = shape
         var qkv = GradientCheck.random(b * t * 3 * h, seed: 11)
         let dy = GradientCheck.random(b * t * h, seed: 12)
-        // Padding at the end of the last row (never the first position).
+        // Padding at the end of the last row; with two or more rows and t > 2, the first row is
+        // all padding (its outputs are zero and pass no gradient).
         var mask = [Int32](repeating: 1, count: b * t)
         if t > 2 { mask[b * t - 1] = 0 }
+        if b > 1 && t > 2 { for j in 0..<t { mask[j] = 0 } }
         func run(_ q: [Double]) -> [Double] {
             var out = [Double](repeating: 0, count: b * t * h), probs = [Double](repeating: 0, count: b * heads * t * t)
             Attention.forward(out: &out, probs: &probs, qkv: q, mask: mask, batch: b, length: t, hidden: h, heads: heads, causal: causal)

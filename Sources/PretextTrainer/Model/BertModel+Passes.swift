@@ -51,7 +51,7 @@ extension BertModel {
                     }
 
                     for l in 0..<L {
-                        let ly = names.layer(l)
+                        let ly = layerNames[l]
                         let x = xs[l]
                         Linear.forward(out: qkv[l], inp: x, weight: w(ly.qkvWeight), bias: w(ly.qkvBias),
                                        rows: M, inputs: H, outputs: 3 * H)
@@ -152,7 +152,7 @@ extension BertModel {
         _ = top
 
         for l in stride(from: L - 1, through: 0, by: -1) {
-            let ly = names.layer(l)
+            let ly = layerNames[l]
             // dX holds d(xs[l+1]).
             dRes.update(repeating: 0, count: M * H)
             LayerNorm.backward(dinp: dRes, dweight: g(ly.ffnNormWeight), dbias: g(ly.ffnNormBias),

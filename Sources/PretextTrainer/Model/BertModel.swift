@@ -30,6 +30,8 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
     /// Embedding width (ALBERT's factorized E; H for BERT).
     let E: Int
     let names: BertNames
+    /// Per-layer tensor names, built once (a step builds no strings).
+    let layerNames: [BertNames.Layer]
     private let arena = BufferArena<T>()
     // Activations (B·T rows unless noted).
     let embSum: UnsafeMutablePointer<T>, embMean: UnsafeMutablePointer<T>, embRstd: UnsafeMutablePointer<T>
@@ -75,6 +77,7 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
         E = config.embeddingWidth
         let n = BertNames(config: config)
         names = n
+        layerNames = (0..<config.numHiddenLayers).map { n.layer($0) }
         let h = H, ii = I, v = V, e = E
         var t = ParameterTable()
         t.add(n.word, [v, e])

@@ -35,6 +35,17 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
     let dH: UnsafeMutablePointer<T>, dTmp: UnsafeMutablePointer<T>, dTmp2: UnsafeMutablePointer<T>, dQKV: UnsafeMutablePointer<T>
     let dFFa: UnsafeMutablePointer<T>, dFFb: UnsafeMutablePointer<T>, dAtt: UnsafeMutablePointer<T>, dLogits: UnsafeMutablePointer<T>
     let rows: UnsafeMutablePointer<Int>, targets: UnsafeMutablePointer<Int32>, positions: UnsafeMutablePointer<Int32>
+    /// Per-layer tensor names, built once (a step builds no strings).
+    struct LayerNames {
+        let ln1Weight, ln1Bias, attnWeight, attnBias, projWeight, projBias, ln2Weight, ln2Bias, fcWeight, fcBias, mlpProjWeight, mlpProjBias: String
+        init(_ l: Int) {
+            let p = "transformer.h.\(l)."
+            ln1Weight = p + "ln_1.weight"; ln1Bias = p + "ln_1.bias"; attnWeight = p + "attn.c_attn.weight"; attnBias = p + "attn.c_attn.bias"
+            projWeight = p + "attn.c_proj.weight"; projBias = p + "attn.c_proj.bias"; ln2Weight = p + "ln_2.weight"; ln2Bias = p + "ln_2.bias"
+            fcWeight = p + "mlp.c_fc.weight"; fcBias = p + "mlp.c_fc.bias"; mlpProjWeight = p + "mlp.c_proj.weight"; mlpProjBias = p + "mlp.c_proj.bias"
+        }
+    }
+    let layerNames: [LayerNames]
 
     public init(config: ModelConfig, maxBatch: Int, maxLength: Int) throws {
         try config.validate()
@@ -48,6 +59,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
         self.maxLength = maxLength
         let h = config.hiddenSize, ii = config.intermediateSize, v = config.vocabSize, ll = config.numHiddenLayers
         H = h; I = ii; V = v; L = ll; NH = config.numAttentionHeads
+        layerNames = (0..<ll).map(LayerNames.init)
         var t = ParameterTable()
         t.add("transformer.wte.weight", [v, h])
         t.add("transformer.wpe.weight", [config.maxPositionEmbeddings, h])
@@ -142,20 +154,20 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
                 }
                 if let key = dropoutKey { Dropout.apply(hs[0], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
                 for l in 0..<L {
-                    let p = "transformer.h.\(l)."
-                    LayerNorm.forward(out: a[l], mean: aMean[l], rstd: aRstd[l], inp: hs[l], weight: w(p + "ln_1.weight"), bias: w(p + "ln_1.bias"),
+                    let n = layerNames[l]
+                    LayerNorm.forward(out: a[l], mean: aMean[l], rstd: aRstd[l], inp: hs[l], weight: w(n.ln1Weight), bias: w(n.ln1Bias),
                                       rows: M, channels: H, eps: eps)
-                    Conv1D.forward(out: qkv[l], inp: a[l], weight: w(p + "attn.c_attn.weight"), bias: w(p + "attn.c_attn.bias"), rows: M, inputs: H, outputs: 3 * H)
+                    Conv1D.forward(out: qkv[l], inp: a[l], weight: w(n.attnWeight), bias: w(n.attnBias), rows: M, inputs: H, outputs: 3 * H)
                     Attention.forward(out: ctx[l], probs: probs[l], qkv: qkv[l], mask: mask.baseAddress!, batch: B, length: Tn, hidden: H, heads: NH, causal: true,
                                       dropout: .forLayer(l, key: dropoutKey, config: config, seed: dropoutSeed), scratch: dAtt)
-                    Conv1D.forward(out: branch, inp: ctx[l], weight: w(p + "attn.c_proj.weight"), bias: w(p + "attn.c_proj.bias"), rows: M, inputs: H, outputs: H)
+                    Conv1D.forward(out: branch, inp: ctx[l], weight: w(n.projWeight), bias: w(n.projBias), rows: M, inputs: H, outputs: H)
                     if let key = dropoutKey { Dropout.apply(branch, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
                     for i in 0..<(M * H) { mid[l][i] = hs[l][i] + branch[i] }
-                    LayerNorm.forward(out: m[l], mean: mMean[l], rstd: mRstd[l], inp: mid[l], weight: w(p + "ln_2.weight"), bias: w(p + "ln_2.bias"),
+                    LayerNorm.forward(out: m[l], mean: mMean[l], rstd: mRstd[l], inp: mid[l], weight: w(n.ln2Weight), bias: w(n.ln2Bias),
                                       rows: M, channels: H, eps: eps)
-                    Conv1D.forward(out: fcPre[l], inp: m[l], weight: w(p + "mlp.c_fc.weight"), bias: w(p + "mlp.c_fc.bias"), rows: M, inputs: H, outputs: I)
+                    Conv1D.forward(out: fcPre[l], inp: m[l], weight: w(n.fcWeight), bias: w(n.fcBias), rows: M, inputs: H, outputs: I)
                     GELU.forward(out: fcAct[l], inp: fcPre[l], count: M * I, variant: config.activation)
-                    Conv1D.forward(out: branch, inp: fcAct[l], weight: w(p + "mlp.c_proj.weight"), bias: w(p + "mlp.c_proj.bias"), rows: M, inputs: I, outputs: H)
+                    Conv1D.forward(out: branch, inp: fcAct[l], weight: w(n.mlpProjWeight), bias: w(n.mlpProjBias), rows: M, inputs: I, outputs: H)
                     if let key = dropoutKey { Dropout.apply(branch, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
                     for i in 0..<(M * H) { hs[l + 1][i] = mid[l][i] + branch[i] }
                 }
@@ -201,28 +213,28 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
         LayerNorm.backward(dinp: dH, dweight: g("transformer.ln_f.weight"), dbias: g("transformer.ln_f.bias"), dout: dTmp, inp: hs[L],
                            weight: w("transformer.ln_f.weight"), mean: fMean, rstd: fRstd, rows: M, channels: H)
         for l in stride(from: L - 1, through: 0, by: -1) {
-            let p = "transformer.h.\(l)."
+            let n = layerNames[l]
             // dH = d hs[l+1]; MLP half: hs[l+1] = mid + dropout(mlp(ln_2(mid))).
             dTmp.update(from: dH, count: M * H)
             if let key = s.dropoutKey { Dropout.apply(dTmp, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
-            Conv1D.backward(dinp: dFFa, dweight: g(p + "mlp.c_proj.weight"), dbias: g(p + "mlp.c_proj.bias"), dout: dTmp, inp: fcAct[l],
-                            weight: w(p + "mlp.c_proj.weight"), rows: M, inputs: I, outputs: H)
+            Conv1D.backward(dinp: dFFa, dweight: g(n.mlpProjWeight), dbias: g(n.mlpProjBias), dout: dTmp, inp: fcAct[l],
+                            weight: w(n.mlpProjWeight), rows: M, inputs: I, outputs: H)
             GELU.backward(dinp: dFFb, dout: dFFa, inp: fcPre[l], count: M * I, variant: config.activation)
-            Conv1D.backward(dinp: dTmp2, dweight: g(p + "mlp.c_fc.weight"), dbias: g(p + "mlp.c_fc.bias"), dout: dFFb, inp: m[l],
-                            weight: w(p + "mlp.c_fc.weight"), rows: M, inputs: H, outputs: I)
-            LayerNorm.backward(dinp: dH, dweight: g(p + "ln_2.weight"), dbias: g(p + "ln_2.bias"), dout: dTmp2, inp: mid[l],
-                               weight: w(p + "ln_2.weight"), mean: mMean[l], rstd: mRstd[l], rows: M, channels: H)
+            Conv1D.backward(dinp: dTmp2, dweight: g(n.fcWeight), dbias: g(n.fcBias), dout: dFFb, inp: m[l],
+                            weight: w(n.fcWeight), rows: M, inputs: H, outputs: I)
+            LayerNorm.backward(dinp: dH, dweight: g(n.ln2Weight), dbias: g(n.ln2Bias), dout: dTmp2, inp: mid[l],
+                               weight: w(n.ln2Weight), mean: mMean[l], rstd: mRstd[l], rows: M, channels: H)
             // dH = d mid; attention half: mid = hs[l] + dropout(attn(ln_1(hs[l]))).
             dTmp.update(from: dH, count: M * H)
             if let key = s.dropoutKey { Dropout.apply(dTmp, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
-            Conv1D.backward(dinp: dTmp2, dweight: g(p + "attn.c_proj.weight"), dbias: g(p + "attn.c_proj.bias"), dout: dTmp, inp: ctx[l],
-                            weight: w(p + "attn.c_proj.weight"), rows: M, inputs: H, outputs: H)
+            Conv1D.backward(dinp: dTmp2, dweight: g(n.projWeight), dbias: g(n.projBias), dout: dTmp, inp: ctx[l],
+                            weight: w(n.projWeight), rows: M, inputs: H, outputs: H)
             Attention.backward(dqkv: dQKV, scratch: dAtt, dout: dTmp2, qkv: qkv[l], probs: probs[l], batch: B, length: Tn, hidden: H, heads: NH,
                                dropout: .forLayer(l, key: s.dropoutKey, config: config, seed: dropoutSeed))
-            Conv1D.backward(dinp: dTmp, dweight: g(p + "attn.c_attn.weight"), dbias: g(p + "attn.c_attn.bias"), dout: dQKV, inp: a[l],
-                            weight: w(p + "attn.c_attn.weight"), rows: M, inputs: H, outputs: 3 * H)
-            LayerNorm.backward(dinp: dH, dweight: g(p + "ln_1.weight"), dbias: g(p + "ln_1.bias"), dout: dTmp, inp: hs[l],
-                               weight: w(p + "ln_1.weight"), mean: aMean[l], rstd: aRstd[l], rows: M, channels: H)
+            Conv1D.backward(dinp: dTmp, dweight: g(n.attnWeight), dbias: g(n.attnBias), dout: dQKV, inp: a[l],
+                            weight: w(n.attnWeight), rows: M, inputs: H, outputs: 3 * H)
+            LayerNorm.backward(dinp: dH, dweight: g(n.ln1Weight), dbias: g(n.ln1Bias), dout: dTmp, inp: hs[l],
+                               weight: w(n.ln1Weight), mean: aMean[l], rstd: aRstd[l], rows: M, channels: H)
             // dH = d hs[l].
         }
         if let key = s.dropoutKey { Dropout.apply(dH, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
