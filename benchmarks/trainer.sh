@@ -4,7 +4,7 @@
 # AdamW) on torch's CPU build with 2 threads, and Pretext's BertModel of the same shape with
 # 15% labelled positions on OpenBLAS with 2 threads.
 #
-#   bash benchmarks/trainer.sh      # WORK=/var/tmp/pretext-bench  STEPS=3
+#   bash benchmarks/trainer.sh      # WORK=/var/tmp/pretext-bench  STEPS=5 (median step after a warm-up)
 #
 # Prints tokens/s of both, the ratio (target ≥ 3×), and Pretext's model FLOPs utilisation: the
 # matrix FLOPs of a step (forward + backward) per second against the measured cblas_sgemm peak
@@ -13,7 +13,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${WORK:-/var/tmp/pretext-bench}"
-STEPS="${STEPS:-3}"
+STEPS="${STEPS:-5}"
 TORCH="${TORCH:-torch==2.13.0}"
 source "$ROOT/benchmarks/tools/setup.sh"
 [ -x "$PY" ] || python3 -m venv "$WORK/venv"

@@ -42,12 +42,12 @@ func benchTrainer(_ args: [String]) throws {
     let perLayer = 2 * M * h * 3 * h + 4 * Double(B) * Double(T * T) * h + 2 * M * h * h + 4 * M * h * i
     let forward = Double(L) * perLayer + 2 * P * h * h + 2 * P * h * v + 2 * Double(B) * h * h
     let flops = 3 * forward
-    // sgemm peak on the model's shapes (QKV, FFN up, FFN down, decoder), best of 3 each.
+    // sgemm peak on the model's shapes (QKV, FFN up, FFN down, decoder), best of 7 each.
     func gflops(_ m: Int, _ n: Int, _ k: Int) -> Double {
         let a = [Float](repeating: 0.5, count: m * k), bm = [Float](repeating: 0.25, count: n * k)
         var c = [Float](repeating: 0, count: m * n)
         var best = Double.infinity
-        for _ in 0..<3 {
+        for _ in 0..<7 {
             let t0 = now()
             Float.gemm(false, true, m, n, k, 1, a, k, bm, k, 0, &c, n)
             best = min(best, now() - t0)

@@ -65,7 +65,7 @@ extension BertModel {
                                           bias: w(ly.attentionNormBias), rows: M, channels: H, eps: eps)
                         Linear.forward(out: ffPre[l], inp: x1[l], weight: w(ly.ffnInWeight), bias: w(ly.ffnInBias),
                                        rows: M, inputs: H, outputs: I)
-                        GELU.forward(out: ffAct[l], inp: ffPre[l], count: M * I, variant: config.activation)
+                        GELU.forward(out: ffAct[l], inp: ffPre[l], count: M * I, variant: config.activation, cache: ffGelu[l])
                         Linear.forward(out: res2[l], inp: ffAct[l], weight: w(ly.ffnOutWeight), bias: w(ly.ffnOutBias),
                                        rows: M, inputs: I, outputs: H)
                         if let key = dropoutKey { Dropout.apply(res2[l], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
@@ -92,7 +92,7 @@ extension BertModel {
             for k in 0..<P { (gathered + k * H).update(from: top + maskedRows[k] * H, count: H) }
             Linear.forward(out: tPre, inp: gathered, weight: w(names.transformWeight), bias: w(names.transformBias),
                            rows: P, inputs: H, outputs: E)
-            GELU.forward(out: tAct, inp: tPre, count: P * E, variant: config.activation)
+            GELU.forward(out: tAct, inp: tPre, count: P * E, variant: config.activation, cache: tGelu)
             LayerNorm.forward(out: tOut, mean: tMean, rstd: tRstd, inp: tAct, weight: w(names.transformNormWeight),
                               bias: w(names.transformNormBias), rows: P, channels: E, eps: eps)
             Linear.forward(out: mlmLogits, inp: tOut, weight: w(names.word), bias: w(names.decoderBias),
@@ -129,7 +129,7 @@ extension BertModel {
             dHeadB.update(repeating: 0, count: P * E)
             LayerNorm.backward(dinp: dHeadB, dweight: g(names.transformNormWeight), dbias: g(names.transformNormBias),
                                dout: dHeadA, inp: tAct, weight: w(names.transformNormWeight), mean: tMean, rstd: tRstd, rows: P, channels: E)
-            GELU.backward(dinp: dHeadA, dout: dHeadB, inp: tPre, count: P * E, variant: config.activation)
+            GELU.backward(dinp: dHeadA, dout: dHeadB, inp: tPre, count: P * E, variant: config.activation, cache: tGelu)
             Linear.backward(dinp: dHeadB, dweight: g(names.transformWeight), dbias: g(names.transformBias),
                             dout: dHeadA, inp: gathered, weight: w(names.transformWeight), rows: P, inputs: H, outputs: E)
             for k in 0..<P {
@@ -162,7 +162,7 @@ extension BertModel {
             if let key = s.dropoutKey { Dropout.apply(dRes, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
             Linear.backward(dinp: dFFa, dweight: g(ly.ffnOutWeight), dbias: g(ly.ffnOutBias),
                             dout: dRes, inp: ffAct[l], weight: w(ly.ffnOutWeight), rows: M, inputs: I, outputs: H)
-            GELU.backward(dinp: dFFb, dout: dFFa, inp: ffPre[l], count: M * I, variant: config.activation)
+            GELU.backward(dinp: dFFb, dout: dFFa, inp: ffPre[l], count: M * I, variant: config.activation, cache: ffGelu[l])
             Linear.backward(dinp: dX, dweight: g(ly.ffnInWeight), dbias: g(ly.ffnInBias),
                             dout: dFFb, inp: x1[l], weight: w(ly.ffnInWeight), rows: M, inputs: H, outputs: I, accumulate: true)
             // dX holds d(x1).

@@ -41,6 +41,8 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
     let qkv: [UnsafeMutablePointer<T>], probs: [UnsafeMutablePointer<T>], ctx: [UnsafeMutablePointer<T>]
     let res1: [UnsafeMutablePointer<T>], x1: [UnsafeMutablePointer<T>], mean1: [UnsafeMutablePointer<T>], rstd1: [UnsafeMutablePointer<T>]
     let ffPre: [UnsafeMutablePointer<T>], ffAct: [UnsafeMutablePointer<T>], res2: [UnsafeMutablePointer<T>]
+    /// GELU's cached CDF/tanh term per layer [M×I] and for the MLM head [P×E].
+    let ffGelu: [UnsafeMutablePointer<T>], tGelu: UnsafeMutablePointer<T>
     let mean2: [UnsafeMutablePointer<T>], rstd2: [UnsafeMutablePointer<T>]
     // Pair head (B rows).
     let clsRows: UnsafeMutablePointer<T>, pooledPre: UnsafeMutablePointer<T>, pooled: UnsafeMutablePointer<T>
@@ -137,6 +139,8 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
         rstd1 = (0..<ll).map { _ in buffer(M) }
         ffPre = (0..<ll).map { _ in buffer(M * ii) }
         ffAct = (0..<ll).map { _ in buffer(M * ii) }
+        ffGelu = (0..<ll).map { _ in buffer(M * ii) }
+        tGelu = buffer(P * e)
         res2 = (0..<ll).map { _ in buffer(M * h) }
         mean2 = (0..<ll).map { _ in buffer(M) }
         rstd2 = (0..<ll).map { _ in buffer(M) }

@@ -30,6 +30,8 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
     let qkv: [UnsafeMutablePointer<T>], probs: [UnsafeMutablePointer<T>], ctx: [UnsafeMutablePointer<T>]
     let m: [UnsafeMutablePointer<T>], mMean: [UnsafeMutablePointer<T>], mRstd: [UnsafeMutablePointer<T>]
     let fcPre: [UnsafeMutablePointer<T>], fcAct: [UnsafeMutablePointer<T>], branch: UnsafeMutablePointer<T>
+    /// GELU's cached tanh/CDF term per layer [M×I].
+    let fcGelu: [UnsafeMutablePointer<T>]
     let final: UnsafeMutablePointer<T>, fMean: UnsafeMutablePointer<T>, fRstd: UnsafeMutablePointer<T>
     let gathered: UnsafeMutablePointer<T>, logits: UnsafeMutablePointer<T>, probsLM: UnsafeMutablePointer<T>
     let dH: UnsafeMutablePointer<T>, dTmp: UnsafeMutablePointer<T>, dTmp2: UnsafeMutablePointer<T>, dQKV: UnsafeMutablePointer<T>
@@ -87,6 +89,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
         ctx = (0..<ll).map { _ in buffer(M * h) }
         m = (0..<ll).map { _ in buffer(M * h) }; mMean = (0..<ll).map { _ in buffer(M) }; mRstd = (0..<ll).map { _ in buffer(M) }
         fcPre = (0..<ll).map { _ in buffer(M * ii) }; fcAct = (0..<ll).map { _ in buffer(M * ii) }
+        fcGelu = (0..<ll).map { _ in buffer(M * ii) }
         branch = buffer(M * h)
         final = buffer(M * h); fMean = buffer(M); fRstd = buffer(M)
         gathered = buffer(M * h); logits = buffer(M * v); probsLM = buffer(M * v)
@@ -166,7 +169,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
                     LayerNorm.forward(out: m[l], mean: mMean[l], rstd: mRstd[l], inp: mid[l], weight: w(n.ln2Weight), bias: w(n.ln2Bias),
                                       rows: M, channels: H, eps: eps)
                     Conv1D.forward(out: fcPre[l], inp: m[l], weight: w(n.fcWeight), bias: w(n.fcBias), rows: M, inputs: H, outputs: I)
-                    GELU.forward(out: fcAct[l], inp: fcPre[l], count: M * I, variant: config.activation)
+                    GELU.forward(out: fcAct[l], inp: fcPre[l], count: M * I, variant: config.activation, cache: fcGelu[l])
                     Conv1D.forward(out: branch, inp: fcAct[l], weight: w(n.mlpProjWeight), bias: w(n.mlpProjBias), rows: M, inputs: I, outputs: H)
                     if let key = dropoutKey { Dropout.apply(branch, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
                     for i in 0..<(M * H) { hs[l + 1][i] = mid[l][i] + branch[i] }
@@ -219,7 +222,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
             if let key = s.dropoutKey { Dropout.apply(dTmp, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
             Conv1D.backward(dinp: dFFa, dweight: g(n.mlpProjWeight), dbias: g(n.mlpProjBias), dout: dTmp, inp: fcAct[l],
                             weight: w(n.mlpProjWeight), rows: M, inputs: I, outputs: H)
-            GELU.backward(dinp: dFFb, dout: dFFa, inp: fcPre[l], count: M * I, variant: config.activation)
+            GELU.backward(dinp: dFFb, dout: dFFa, inp: fcPre[l], count: M * I, variant: config.activation, cache: fcGelu[l])
             Conv1D.backward(dinp: dTmp2, dweight: g(n.fcWeight), dbias: g(n.fcBias), dout: dFFb, inp: m[l],
                             weight: w(n.fcWeight), rows: M, inputs: H, outputs: I)
             LayerNorm.backward(dinp: dH, dweight: g(n.ln2Weight), dbias: g(n.ln2Bias), dout: dTmp2, inp: mid[l],
