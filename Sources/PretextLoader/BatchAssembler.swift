@@ -20,6 +20,8 @@ struct ShardSetLayout: Sendable {
     /// The build's sequence length and vocabulary size (shard metadata).
     let maxLength: Int
     let vocabularySize: Int
+    /// The end-of-document id of causal blocks (shard metadata `eod_id`), if recorded.
+    let endOfDocumentID: Int?
 
     init(folder: String) throws {
         self.folder = folder
@@ -56,6 +58,7 @@ struct ShardSetLayout: Sendable {
         padID = pad
         maxLength = (object["max_seq_length"] as? NSNumber)?.intValue ?? 512
         vocabularySize = (object["vocab_size"] as? NSNumber)?.intValue ?? 0
+        endOfDocumentID = (object["eod_id"] as? NSNumber)?.intValue
         hasPairs = pairs
         hasMasks = masks
         recordCount = set.recordCount

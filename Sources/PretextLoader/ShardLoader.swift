@@ -62,6 +62,8 @@ public final class ShardLoader {
     public var maxLength: Int { layout.maxLength }
     /// The vocabulary size of the build's tokenizer (shard metadata).
     public var vocabularySize: Int { layout.vocabularySize }
+    /// The end-of-document id between documents of causal blocks (shard metadata), if recorded.
+    public var endOfDocumentID: Int? { layout.endOfDocumentID }
     /// The build's task (nsp, sop, full-sentences, doc-sentences, causal).
     public var task: String { layout.task }
     /// Batches this worker yields in the current epoch.

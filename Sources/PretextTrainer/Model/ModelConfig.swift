@@ -29,6 +29,11 @@ public struct ModelConfig: Codable, Sendable, Equatable {
 
     public enum Sharing: String, Codable, Sendable { case all, attention, ffn, none }
 
+    /// GPT-2: the ids `transformers` uses to start and end generation (`bos_token_id`,
+    /// `eos_token_id`); the trainer sets both to the shards' end-of-document id when absent.
+    public var bosTokenId: Int?
+    public var eosTokenId: Int?
+
     /// Width of the token embeddings.
     public var embeddingWidth: Int { modelType == "albert" ? (embeddingSize ?? hiddenSize) : hiddenSize }
 
@@ -55,6 +60,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         case nPositions = "n_positions", activationFunction = "activation_function", layerNormEpsilon = "layer_norm_epsilon"
         case residPdrop = "resid_pdrop", embdPdrop = "embd_pdrop", attnPdrop = "attn_pdrop", initializerRange = "initializer_range"
         case architectures, tieWordEmbeddings = "tie_word_embeddings"
+        case bosTokenId = "bos_token_id", eosTokenId = "eos_token_id"
     }
 
     public init(from decoder: Decoder) throws {
@@ -76,6 +82,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             initializerRange = try g.decodeIfPresent(Double.self, forKey: .initializerRange) ?? 0.02
             padTokenId = 0
             architectures = try g.decodeIfPresent([String].self, forKey: .architectures)
+            bosTokenId = try g.decodeIfPresent(Int.self, forKey: .bosTokenId)
+            eosTokenId = try g.decodeIfPresent(Int.self, forKey: .eosTokenId)
             return
         }
         vocabSize = try c.decode(Int.self, forKey: .vocabSize)
@@ -134,6 +142,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             try g.encode(initializerRange, forKey: .initializerRange)
             try g.encode(architectures ?? ["GPT2LMHeadModel"], forKey: .architectures)
             try g.encode(true, forKey: .tieWordEmbeddings)
+            try g.encodeIfPresent(bosTokenId, forKey: .bosTokenId)
+            try g.encodeIfPresent(eosTokenId, forKey: .eosTokenId)
             return
         }
         var c = encoder.container(keyedBy: CodingKeys.self)

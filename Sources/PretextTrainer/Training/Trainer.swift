@@ -46,7 +46,8 @@ public final class Trainer {
     public private(set) var history: [Metrics] = []
 
     /// A new run of `config` on `shards`, written to `run`.
-    public init(shards: String, config: ModelConfig, options: TrainingOptions, run: String) throws {
+    public init(shards: String, config given: ModelConfig, options: TrainingOptions, run: String) throws {
+        var config = given
         try options.validate()
         if options.blasThreads > 0 { OpenBLAS.defaultThreads = options.blasThreads }
         self.run = run
@@ -60,6 +61,11 @@ public final class Trainer {
         let perSequence = try Self.maxPredictionsPerSequence(shards: shards, length: loader.maxLength)
         guard (config.modelType == "gpt2") == (loader.task == "causal") else {
             throw TrainingError(message: "a \(config.modelType) model cannot train on \(loader.task) shards (gpt2 needs causal shards, bert the others)")
+        }
+        if config.modelType == "gpt2", let eod = loader.endOfDocumentID, eod < config.vocabSize {
+            // What HF's generate() starts and stops with; GPT-2's default (50256) may not exist here.
+            config.bosTokenId = config.bosTokenId ?? eod
+            config.eosTokenId = config.eosTokenId ?? eod
         }
         model = try TrainableModel(config: config, maxBatch: options.batchSize, maxLength: loader.maxLength,
                               maxPredictions: options.batchSize * perSequence)
