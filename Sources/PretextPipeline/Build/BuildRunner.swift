@@ -36,8 +36,8 @@ public final class BuildRunner: Sendable {
     }
 
     /// Wall-clock seconds per phase (stage 1: reading on the main thread, tokenizing and
-    /// writing the store on a background task — these overlap, reading unit k+1 while unit k is
-    /// tokenized; stage 2: labeling and masking with writing the shards).
+    /// writing the store on background tasks — these overlap: reading unit k+1, tokenizing
+    /// unit k, writing unit k−1; stage 2: labeling and masking with writing the shards).
     public struct Timings: Sendable, Equatable, CustomStringConvertible {
         public var read = 0.0, tokenize = 0.0, store = 0.0, label = 0.0
         public var description: String {
@@ -151,31 +151,45 @@ public final class BuildRunner: Sendable {
             defer { clock = t }
             return t - clock
         }
-        // Unit k is tokenized and written to the store on a background task while the main
-        // thread reads unit k+1; at most one unit is pending, so memory holds two units of
-        // documents. The task's phase times come back through `stageTimes`.
+        // A three-stage pipeline over units: the main thread reads unit k+1 while a background
+        // task tokenizes unit k (on `threads` threads) and another writes unit k−1 to the store.
+        // At most one unit waits in each stage, so memory holds three units of documents. The
+        // tasks' phase times come back through `stageTimes`.
         let stageTimes = Mutex<(tokenize: Double, store: Double)>((0, 0))
-        var pending: BackgroundTask?
+        var pendingTokenize: (task: BackgroundTask, unit: Int, result: TokenizedUnit)?
+        var pendingStore: BackgroundTask?
+        let width = ShardSchema.tokenWidth(forVocabularySize: vocabulary.size), size = UInt32(vocabulary.size)
+        /// Hands the tokenized pending unit to the store writer (after the previous write).
+        func storeTokenized() throws {
+            guard let (task, unit, result) = pendingTokenize else { return }
+            pendingTokenize = nil
+            try task.wait()
+            try pendingStore?.wait()
+            pendingStore = BackgroundTask {
+                let start = BuildProgress.now()
+                _ = try DocumentStoreFiles.writeUnit(folder: storeFolder, unit: unit, documents: result.documents, tokenWidth: width, vocabularySize: size)
+                try catalog.recordUnit(run: run, stage: Self.storeStage, unit: unit, shards: [], statistics: result.statistics.pairs)
+                let end = BuildProgress.now()
+                stageTimes.withLock { $0.store += end - start }
+            }
+        }
         func closeUnit() throws {
             defer { batch = []; batchBytes = 0; unitCount += 1 }
             let unit = unitCount
             guard needsAllUnits || owned(unit) else { return }
             if storeDone[unit] != nil { return }
             timings.read += lap()
-            try pending?.wait()
+            try storeTokenized()
             _ = lap()
             let documents = batch
             let runner = self
-            let width = ShardSchema.tokenWidth(forVocabularySize: vocabulary.size), size = UInt32(vocabulary.size)
-            pending = BackgroundTask {
+            let result = TokenizedUnit()
+            pendingTokenize = (BackgroundTask {
                 let start = BuildProgress.now()
-                let (tokenized, stats) = runner.tokenize(documents, vocabulary: vocabulary)
-                let tokenized_at = BuildProgress.now()
-                _ = try DocumentStoreFiles.writeUnit(folder: storeFolder, unit: unit, documents: tokenized, tokenWidth: width, vocabularySize: size)
-                try catalog.recordUnit(run: run, stage: Self.storeStage, unit: unit, shards: [], statistics: stats.pairs)
+                (result.documents, result.statistics) = runner.tokenize(documents, vocabulary: vocabulary)
                 let end = BuildProgress.now()
-                stageTimes.withLock { $0.tokenize += tokenized_at - start; $0.store += end - tokenized_at }
-            }
+                stageTimes.withLock { $0.tokenize += end - start }
+            }, unit, result)
         }
         let totalBytes = Double(inputs.inputs.reduce(UInt64(0)) { $0 + ((try? MappedFile(path: $1.path).bytes.count).map(UInt64.init) ?? 0) })
         var bytesSeen = 0.0
@@ -189,7 +203,8 @@ public final class BuildRunner: Sendable {
         }
         if !batch.isEmpty { try closeUnit() }
         timings.read += lap()
-        try pending?.wait()
+        try storeTokenized()
+        try pendingStore?.wait()
         _ = lap()
         (timings.tokenize, timings.store) = stageTimes.withLock { $0 }
         for input in inputs.inputs {
@@ -333,4 +348,11 @@ public final class BuildRunner: Sendable {
 final class SendableBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// A unit's tokenized documents and counters, filled by the tokenizing task and read by the
+/// store writer after that task was waited for (so never touched by two threads at once).
+final class TokenizedUnit: @unchecked Sendable {
+    var documents: [TokenizedDocument] = []
+    var statistics = BuildStatistics()
 }
