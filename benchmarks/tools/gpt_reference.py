@@ -16,7 +16,6 @@ All modes are deterministic (numpy default_rng(1234) for the weights, a literal 
 thread). The layout of every file is described in Tests/PretextTrainerTests/Fixtures/README.md;
 regenerate with `bash benchmarks/gpt_reference.sh`.
 """
-import argparse
 import json
 import os
 import shutil
@@ -30,7 +29,7 @@ import transformers
 from transformers import GPT2Config, GPT2LMHeadModel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_reference import compare, read_safetensors, tied_keys, write_safetensors, ATOL, RTOL  # noqa: E402
+from torch_reference import compare, read_safetensors, run_modes, tied_keys, write_safetensors, ATOL, RTOL  # noqa: E402
 
 CONFIG = {
     "architectures": ["GPT2LMHeadModel"],
@@ -316,22 +315,5 @@ def check_load(directory):
         sys.exit(1)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--make-init", metavar="DIR")
-    mode.add_argument("--golden", metavar="DIR")
-    mode.add_argument("--check-load", metavar="DIR")
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    if args.make_init:
-        make_init(args.make_init)
-    elif args.golden:
-        golden(args.golden)
-    else:
-        check_load(args.check_load)
-
-
 if __name__ == "__main__":
-    main()
+    run_modes(__doc__.split("\n")[0], make_init, golden, check_load)

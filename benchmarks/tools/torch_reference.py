@@ -364,8 +364,10 @@ def check_load(directory):
         sys.exit(1)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def run_modes(description, make_init, golden, check_load):
+    """The command line shared by the reference scripts: one of --make-init, --golden or
+    --check-load DIR, run on one torch thread with a fixed torch seed."""
+    parser = argparse.ArgumentParser(description=description)
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--make-init", metavar="DIR")
     mode.add_argument("--golden", metavar="DIR")
@@ -382,4 +384,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_modes(__doc__.split("\n")[0], make_init, golden, check_load)
