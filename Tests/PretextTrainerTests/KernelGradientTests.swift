@@ -5,18 +5,18 @@ import Testing
 @Suite struct KernelGradientTests {
     init() throws { _ = try OpenBLAS.shared() }
 
-    @Test(arguments: [(1, 1, 1), (3, 5, 7), (4, 2, 1), (7, 3, 5)])
-    func linear(_ shape: (Int, Int, Int)) {
+    @Test(arguments: [(1, 1, 1), (3, 5, 7), (4, 2, 1), (7, 3, 5)], [Linear.Layout.outputMajor, .inputMajor])
+    func linear(_ shape: (Int, Int, Int), _ layout: Linear.Layout) {
         let (m, i, o) = shape
         var x = GradientCheck.random(m * i, seed: 1), w = GradientCheck.random(o * i, seed: 2), b = GradientCheck.random(o, seed: 3)
         let dy = GradientCheck.random(m * o, seed: 4)
         func run(_ x: [Double], _ w: [Double], _ b: [Double]) -> [Double] {
             var y = [Double](repeating: 0, count: m * o)
-            Linear.forward(out: &y, inp: x, weight: w, bias: b, rows: m, inputs: i, outputs: o)
+            Linear.forward(out: &y, inp: x, weight: w, bias: b, rows: m, inputs: i, outputs: o, layout: layout)
             return y
         }
         var dx = [Double](repeating: 0, count: m * i), dw = [Double](repeating: 0, count: o * i), db = [Double](repeating: 0, count: o)
-        Linear.backward(dinp: &dx, dweight: &dw, dbias: &db, dout: dy, inp: x, weight: w, rows: m, inputs: i, outputs: o)
+        Linear.backward(dinp: &dx, dweight: &dw, dbias: &db, dout: dy, inp: x, weight: w, rows: m, inputs: i, outputs: o, layout: layout)
         #expect(GradientCheck.maxError(&x, analytic: dx) { GradientCheck.dot(dy, run($0, w, b)) } < 1e-6)
         #expect(GradientCheck.maxError(&w, analytic: dw) { GradientCheck.dot(dy, run(x, $0, b)) } < 1e-6)
         #expect(GradientCheck.maxError(&b, analytic: db) { GradientCheck.dot(dy, run(x, w, $0)) } < 1e-6)

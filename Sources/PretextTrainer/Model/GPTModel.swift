@@ -7,7 +7,7 @@ import PretextCore
 /// position embeddings → dropout; per layer `h += dropout(attn(ln_1(h)))` with causal fused-QKV
 /// self-attention and `h += dropout(mlp(ln_2(h)))` with GELU (`gelu_new` by default); then
 /// `ln_f` and the LM head tied to the token embeddings. Weights keep GPT-2's "Conv1D" layout
-/// (`[in, out]`) and names, so checkpoints load in `transformers`. Loss = mean cross-entropy
+/// (`[in, out]`, `Linear`'s `.inputMajor`) and names, so checkpoints load in `transformers`. Loss = mean cross-entropy
 /// over the labelled positions (the loader gives `tokens[1...]` as labels of `tokens[..<n−1]`).
 ///
 /// Same discipline as `BertModel`: one arena for parameters and one for gradients, activation
@@ -160,17 +160,17 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
                     let n = layerNames[l]
                     LayerNorm.forward(out: a[l], mean: aMean[l], rstd: aRstd[l], inp: hs[l], weight: w(n.ln1Weight), bias: w(n.ln1Bias),
                                       rows: M, channels: H, eps: eps)
-                    Conv1D.forward(out: qkv[l], inp: a[l], weight: w(n.attnWeight), bias: w(n.attnBias), rows: M, inputs: H, outputs: 3 * H)
+                    Linear.forward(out: qkv[l], inp: a[l], weight: w(n.attnWeight), bias: w(n.attnBias), rows: M, inputs: H, outputs: 3 * H, layout: .inputMajor)
                     Attention.forward(out: ctx[l], probs: probs[l], qkv: qkv[l], mask: mask.baseAddress!, batch: B, length: Tn, hidden: H, heads: NH, causal: true,
                                       dropout: .forLayer(l, key: dropoutKey, config: config, seed: dropoutSeed), scratch: dAtt)
-                    Conv1D.forward(out: branch, inp: ctx[l], weight: w(n.projWeight), bias: w(n.projBias), rows: M, inputs: H, outputs: H)
+                    Linear.forward(out: branch, inp: ctx[l], weight: w(n.projWeight), bias: w(n.projBias), rows: M, inputs: H, outputs: H, layout: .inputMajor)
                     if let key = dropoutKey { Dropout.apply(branch, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
                     for i in 0..<(M * H) { mid[l][i] = hs[l][i] + branch[i] }
                     LayerNorm.forward(out: m[l], mean: mMean[l], rstd: mRstd[l], inp: mid[l], weight: w(n.ln2Weight), bias: w(n.ln2Bias),
                                       rows: M, channels: H, eps: eps)
-                    Conv1D.forward(out: fcPre[l], inp: m[l], weight: w(n.fcWeight), bias: w(n.fcBias), rows: M, inputs: H, outputs: I)
+                    Linear.forward(out: fcPre[l], inp: m[l], weight: w(n.fcWeight), bias: w(n.fcBias), rows: M, inputs: H, outputs: I, layout: .inputMajor)
                     GELU.forward(out: fcAct[l], inp: fcPre[l], count: M * I, variant: config.activation, cache: fcGelu[l])
-                    Conv1D.forward(out: branch, inp: fcAct[l], weight: w(n.mlpProjWeight), bias: w(n.mlpProjBias), rows: M, inputs: I, outputs: H)
+                    Linear.forward(out: branch, inp: fcAct[l], weight: w(n.mlpProjWeight), bias: w(n.mlpProjBias), rows: M, inputs: I, outputs: H, layout: .inputMajor)
                     if let key = dropoutKey { Dropout.apply(branch, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
                     for i in 0..<(M * H) { hs[l + 1][i] = mid[l][i] + branch[i] }
                 }
@@ -220,22 +220,22 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
             // dH = d hs[l+1]; MLP half: hs[l+1] = mid + dropout(mlp(ln_2(mid))).
             dTmp.update(from: dH, count: M * H)
             if let key = s.dropoutKey { Dropout.apply(dTmp, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
-            Conv1D.backward(dinp: dFFa, dweight: g(n.mlpProjWeight), dbias: g(n.mlpProjBias), dout: dTmp, inp: fcAct[l],
-                            weight: w(n.mlpProjWeight), rows: M, inputs: I, outputs: H)
+            Linear.backward(dinp: dFFa, dweight: g(n.mlpProjWeight), dbias: g(n.mlpProjBias), dout: dTmp, inp: fcAct[l],
+                            weight: w(n.mlpProjWeight), rows: M, inputs: I, outputs: H, layout: .inputMajor)
             GELU.backward(dinp: dFFb, dout: dFFa, inp: fcPre[l], count: M * I, variant: config.activation, cache: fcGelu[l])
-            Conv1D.backward(dinp: dTmp2, dweight: g(n.fcWeight), dbias: g(n.fcBias), dout: dFFb, inp: m[l],
-                            weight: w(n.fcWeight), rows: M, inputs: H, outputs: I)
+            Linear.backward(dinp: dTmp2, dweight: g(n.fcWeight), dbias: g(n.fcBias), dout: dFFb, inp: m[l],
+                            weight: w(n.fcWeight), rows: M, inputs: H, outputs: I, layout: .inputMajor)
             LayerNorm.backward(dinp: dH, dweight: g(n.ln2Weight), dbias: g(n.ln2Bias), dout: dTmp2, inp: mid[l],
                                weight: w(n.ln2Weight), mean: mMean[l], rstd: mRstd[l], rows: M, channels: H)
             // dH = d mid; attention half: mid = hs[l] + dropout(attn(ln_1(hs[l]))).
             dTmp.update(from: dH, count: M * H)
             if let key = s.dropoutKey { Dropout.apply(dTmp, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
-            Conv1D.backward(dinp: dTmp2, dweight: g(n.projWeight), dbias: g(n.projBias), dout: dTmp, inp: ctx[l],
-                            weight: w(n.projWeight), rows: M, inputs: H, outputs: H)
+            Linear.backward(dinp: dTmp2, dweight: g(n.projWeight), dbias: g(n.projBias), dout: dTmp, inp: ctx[l],
+                            weight: w(n.projWeight), rows: M, inputs: H, outputs: H, layout: .inputMajor)
             Attention.backward(dqkv: dQKV, scratch: dAtt, dout: dTmp2, qkv: qkv[l], probs: probs[l], batch: B, length: Tn, hidden: H, heads: NH,
                                dropout: .forLayer(l, key: s.dropoutKey, config: config, seed: dropoutSeed))
-            Conv1D.backward(dinp: dTmp, dweight: g(n.attnWeight), dbias: g(n.attnBias), dout: dQKV, inp: a[l],
-                            weight: w(n.attnWeight), rows: M, inputs: H, outputs: 3 * H)
+            Linear.backward(dinp: dTmp, dweight: g(n.attnWeight), dbias: g(n.attnBias), dout: dQKV, inp: a[l],
+                            weight: w(n.attnWeight), rows: M, inputs: H, outputs: 3 * H, layout: .inputMajor)
             LayerNorm.backward(dinp: dH, dweight: g(n.ln1Weight), dbias: g(n.ln1Bias), dout: dTmp, inp: hs[l],
                                weight: w(n.ln1Weight), mean: aMean[l], rstd: aRstd[l], rows: M, channels: H)
             // dH = d hs[l].
