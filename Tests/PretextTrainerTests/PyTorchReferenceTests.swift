@@ -24,11 +24,7 @@ import Testing
         let model = try BertModel<Float>(config: config, maxBatch: 3, maxLength: 11, maxPredictions: 33)
         let (weights, _) = try SafeTensors.read(folder + "/init.safetensors")
         #expect(weights.count == model.table.entries.count)
-        for e in model.table.entries {
-            let t = try #require(weights[e.name], "init.safetensors lacks \(e.name)")
-            #expect(t.shape == e.shape, "\(e.name)")
-            for i in 0..<e.count { model.parameters[e.offset + i] = t.values[i] }
-        }
+        try model.table.load(weights, into: model.parameters, source: "init.safetensors")
         return model
     }
 
@@ -60,16 +56,7 @@ import Testing
         let (golden, _) = try SafeTensors.read(Self.folder + "/golden.safetensors")
         let model = try Self.model()
         let inputs = try Self.inputs()
-        let optimizer = AdamW<Float>(table: model.table)
-        optimizer.epsilon = 1e-6
-        optimizer.weightDecay = 0.01
-        var losses: [Float] = []
-        for _ in 0..<10 {
-            losses.append(Float(try model.forward(inputs).loss))
-            model.zeroGradients()
-            model.backward(inputs)
-            optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-3)
-        }
+        let losses = try adamWLosses(model, inputs, steps: 10)
         expectClose(losses, golden["adamw_losses"]!.values, "adamw_losses")
         for (name, tensor) in golden where name.hasPrefix("final.") {
             let e = try #require(model.table.entry(String(name.dropFirst(6))))

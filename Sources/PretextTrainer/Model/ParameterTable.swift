@@ -40,3 +40,18 @@ public struct ParameterTable: Sendable, Equatable {
         return entries[i].offset
     }
 }
+
+extension ParameterTable {
+    /// Copies tensor `prefix + name` of `tensors` into `buffer` at each entry's offset (a
+    /// checkpoint's weights or optimizer moments into an arena). A tensor missing or of another
+    /// shape is an error naming `source`.
+    public func load(_ tensors: [String: SafeTensors.Tensor], prefix: String = "", into buffer: UnsafeMutableBufferPointer<Float>,
+                     source: String) throws {
+        for e in entries {
+            guard let t = tensors[prefix + e.name], t.shape == e.shape else {
+                throw TrainingError(message: "\(source): tensor \(prefix + e.name) missing or not of shape \(e.shape)")
+            }
+            for i in 0..<e.count { buffer[e.offset + i] = t.values[i] }
+        }
+    }
+}

@@ -10,11 +10,7 @@ public enum CheckpointLoader {
         let loader = try ShardLoader(folder: shards, options: options)
         let perSequence = try Trainer.maxPredictionsPerSequence(shards: shards, length: loader.maxLength)
         let model = try TrainableModel(config: config, maxBatch: batchSize, maxLength: loader.maxLength, maxPredictions: batchSize * perSequence)
-        let (weights, _) = try SafeTensors.read(folder + "/model.safetensors")
-        for e in model.table.entries {
-            guard let t = weights[e.name], t.shape == e.shape else { throw TrainingError(message: "\(folder): tensor \(e.name) missing or of another shape") }
-            for i in 0..<e.count { model.parameters[e.offset + i] = t.values[i] }
-        }
+        try model.table.load(try SafeTensors.read(folder + "/model.safetensors").tensors, into: model.parameters, source: folder)
         return model
     }
 }

@@ -71,14 +71,10 @@ extension Trainer {
     }
 
     func load(checkpoint: String, step: Int, optimizerStep: Int, loaderState: LoaderState) throws {
-        let (weights, _) = try SafeTensors.read(checkpoint + "/model.safetensors")
-        let (moments, _) = try SafeTensors.read(checkpoint + "/optimizer.safetensors")
-        for e in model.table.entries {
-            for (source, buffer, name) in [(weights, model.parameters, e.name), (moments, optimizer.m, "exp_avg." + e.name), (moments, optimizer.v, "exp_avg_sq." + e.name)] {
-                guard let t = source[name], t.shape == e.shape else { throw TrainingError(message: "\(checkpoint): tensor \(name) missing or of another shape") }
-                for i in 0..<e.count { buffer[e.offset + i] = t.values[i] }
-            }
-        }
+        let moments = try SafeTensors.read(checkpoint + "/optimizer.safetensors").tensors
+        try model.table.load(try SafeTensors.read(checkpoint + "/model.safetensors").tensors, into: model.parameters, source: checkpoint)
+        try model.table.load(moments, prefix: "exp_avg.", into: optimizer.m, source: checkpoint)
+        try model.table.load(moments, prefix: "exp_avg_sq.", into: optimizer.v, source: checkpoint)
         optimizer.restore(step: optimizerStep)
         try loader.restore(loaderState)
         restore(step: step)
