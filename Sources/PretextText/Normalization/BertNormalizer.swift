@@ -54,8 +54,9 @@ public struct BertNormalizer: Sendable {
             for c in 0xAC00...0xD7A3 { candidate[c] = true }
         }
         if options.lowercase { for c in UnicodeTables.lowercase.keys where c < 0x10000 { candidate[Int(c)] = true } }
+        var mapped: [UInt32] = [], other: [UInt32] = []
         for c in UInt32(0)..<0x10000 where candidate[Int(c)] && !(0xD800...0xDFFF).contains(c) {
-            let mapped = Self.map(c, options)
+            Self.map(c, options, into: &mapped, scratch: &other)
             if mapped.count == 1 && mapped[0] == c { continue }
             if mapped.isEmpty { table[Int(c)] = Self.remove; continue }
             scratch.removeAll(keepingCapacity: true)
@@ -70,29 +71,46 @@ public struct BertNormalizer: Sendable {
 
     /// The scalars `c` becomes under `options` (composition of the four steps).
     static func map(_ c: UInt32, _ options: Options) -> [UInt32] {
-        var seq: [UInt32] = [c]
-        if options.cleanText {
-            if UnicodeTables.cleanRemoved.contains(c) { return [] }
-            if UnicodeTables.cleanToSpace.contains(c) { seq = [0x20] }
-        }
-        if options.handleChineseCharacters && UnicodeTables.isChineseCharacter(c) { seq = [0x20, c, 0x20] }
-        if options.stripsAccents {
-            seq = seq.flatMap { s -> [UInt32] in
-                if let hangul = Self.decomposeHangul(s) { return hangul }
-                return UnicodeTables.stripAccents[s] ?? [s]
-            }
-        }
-        if options.lowercase { seq = seq.flatMap { UnicodeTables.lowercase[$0] ?? [$0] } }
+        var seq: [UInt32] = [], scratch: [UInt32] = []
+        map(c, options, into: &seq, scratch: &scratch)
         return seq
     }
 
-    /// Canonical decomposition of a precomposed Hangul syllable into conjoining jamo
-    /// (Unicode §3.12), or nil for other scalars.
-    static func decomposeHangul(_ s: UInt32) -> [UInt32]? {
-        guard (0xAC00...0xD7A3).contains(s) else { return nil }
+    /// `map(c, options)` into `seq` (replaced), with `scratch` as working space: the table
+    /// build calls this for tens of thousands of scalars, so it reuses both buffers.
+    static func map(_ c: UInt32, _ options: Options, into seq: inout [UInt32], scratch: inout [UInt32]) {
+        seq.removeAll(keepingCapacity: true)
+        if options.cleanText && UnicodeTables.cleanRemoved.contains(c) { return }
+        seq.append(options.cleanText && UnicodeTables.cleanToSpace.contains(c) ? 0x20 : c)
+        if options.handleChineseCharacters && UnicodeTables.isChineseCharacter(c) {
+            seq.removeAll(keepingCapacity: true)
+            seq.append(0x20); seq.append(c); seq.append(0x20)
+        }
+        if options.stripsAccents {
+            scratch.removeAll(keepingCapacity: true)
+            for s in seq {
+                if Self.appendHangulDecomposition(s, to: &scratch) {} else if let m = UnicodeTables.stripAccents[s] { scratch += m } else { scratch.append(s) }
+            }
+            swap(&seq, &scratch)
+        }
+        if options.lowercase {
+            scratch.removeAll(keepingCapacity: true)
+            for s in seq {
+                if let m = UnicodeTables.lowercase[s] { scratch += m } else { scratch.append(s) }
+            }
+            swap(&seq, &scratch)
+        }
+    }
+
+    /// Appends the canonical decomposition of a precomposed Hangul syllable into conjoining
+    /// jamo (Unicode §3.12) and returns true, or returns false for other scalars.
+    static func appendHangulDecomposition(_ s: UInt32, to out: inout [UInt32]) -> Bool {
+        guard (0xAC00...0xD7A3).contains(s) else { return false }
         let index = s - 0xAC00
-        let l = 0x1100 + index / 588, v = 0x1161 + (index % 588) / 28, t = index % 28
-        return t == 0 ? [l, v] : [l, v, 0x11A7 + t]
+        out.append(0x1100 + index / 588)
+        out.append(0x1161 + (index % 588) / 28)
+        if index % 28 != 0 { out.append(0x11A7 + index % 28) }
+        return true
     }
 
     /// Appends the normalized form of UTF-8 `input` to `out`.

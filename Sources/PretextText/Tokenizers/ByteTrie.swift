@@ -31,31 +31,44 @@ public final class ByteTrie: @unchecked Sendable {
     /// byte), so it costs O(total key bytes · log keys) with no per-node containers: a 30k
     /// vocabulary builds in a few milliseconds.
     public init(_ entries: [([UInt8], Int32)]) {
-        // Keys flattened into one pool, then sorted by key and by position, so that the last
-        // of equal keys wins (memcmp on the pool: no array copies in the comparator).
+        // Keys flattened into one pool; each with its first 8 bytes as a big-endian number,
+        // so most comparisons of the sort are one integer compare (memcmp only on ties).
         var pool: [UInt8] = []
-        var bounds: [(Int, Int)] = []
+        var bounds: [(start: Int, count: Int)] = []
         bounds.reserveCapacity(entries.count)
+        var prefixes: [UInt64] = []
+        prefixes.reserveCapacity(entries.count)
         for (key, _) in entries {
             bounds.append((pool.count, key.count))
             pool.append(contentsOf: key)
+            var prefix: UInt64 = 0
+            for k in 0..<8 { prefix = prefix << 8 | UInt64(k < key.count ? key[k] : 0) }
+            prefixes.append(prefix)
         }
-        let order: [Int] = pool.withUnsafeBufferPointer { p in
-            func compare(_ a: Int, _ b: Int) -> Int32 {
+        // Sorted by key, then by position, so that the last of equal keys wins.
+        var keys: [Int] = pool.withUnsafeBufferPointer { p in
+            entries.indices.sorted { a, b in
+                if prefixes[a] != prefixes[b] { return prefixes[a] < prefixes[b] }
                 let (sa, na) = bounds[a], (sb, nb) = bounds[b]
-                let c = min(na, nb) == 0 ? 0 : memcmp(p.baseAddress! + sa, p.baseAddress! + sb, min(na, nb))
-                return c != 0 ? c : Int32(na) - Int32(nb)
-            }
-            return entries.indices.sorted { a, b in
-                let c = compare(a, b)
-                return c < 0 || (c == 0 && a < b)
+                let common = min(na, nb)
+                let c = common <= 8 ? 0 : memcmp(p.baseAddress! + sa + 8, p.baseAddress! + sb + 8, common - 8)
+                if c != 0 { return c < 0 }
+                return na != nb ? na < nb : a < b
             }
         }
-        var keys: [Int] = []
-        keys.reserveCapacity(order.count)
-        for i in order {
-            if let last = keys.last, entries[last].0 == entries[i].0 { keys[keys.count - 1] = i } else { keys.append(i) }
+        // Equal keys are adjacent: keep the last of each run.
+        var unique = 0
+        for i in keys.indices {
+            if unique > 0, bounds[keys[unique - 1]].count == bounds[keys[i]].count,
+               pool[bounds[keys[unique - 1]].start..<(bounds[keys[unique - 1]].start + bounds[keys[i]].count)]
+                .elementsEqual(pool[bounds[keys[i]].start..<(bounds[keys[i]].start + bounds[keys[i]].count)]) {
+                keys[unique - 1] = keys[i]
+            } else {
+                keys[unique] = keys[i]
+                unique += 1
+            }
         }
+        keys.removeLast(keys.count - unique)
         count = keys.count
 
         var values: [Int32] = [-1]
@@ -66,25 +79,29 @@ public final class ByteTrie: @unchecked Sendable {
         // key in keys[first..<end] starts with the node's path of `depth` bytes.
         var queue: [(Int, Int, Int)] = [(0, keys.count, 0)]
         var head = 0
-        while head < queue.count {
-            let (lo, hi, depth) = queue[head]
-            starts.append(Int32(bytes.count))
-            var k = lo
-            if k < hi && entries[keys[k]].0.count == depth {
-                values[head] = entries[keys[k]].1
-                k += 1
+        pool.withUnsafeBufferPointer { pool in
+            @inline(__always) func length(_ k: Int) -> Int { bounds[keys[k]].count }
+            @inline(__always) func byte(_ k: Int, _ depth: Int) -> UInt8 { pool[bounds[keys[k]].start + depth] }
+            while head < queue.count {
+                let (lo, hi, depth) = queue[head]
+                starts.append(Int32(bytes.count))
+                var k = lo
+                if k < hi && length(k) == depth {
+                    values[head] = entries[keys[k]].1
+                    k += 1
+                }
+                while k < hi {
+                    let b = byte(k, depth)
+                    var j = k + 1
+                    while j < hi && byte(j, depth) == b { j += 1 }
+                    bytes.append(b)
+                    targets.append(Int32(queue.count))
+                    queue.append((k, j, depth + 1))
+                    values.append(-1)
+                    k = j
+                }
+                head += 1
             }
-            while k < hi {
-                let b = entries[keys[k]].0[depth]
-                var j = k + 1
-                while j < hi && entries[keys[j]].0[depth] == b { j += 1 }
-                bytes.append(b)
-                targets.append(Int32(queue.count))
-                queue.append((k, j, depth + 1))
-                values.append(-1)
-                k = j
-            }
-            head += 1
         }
         starts.append(Int32(bytes.count))
 

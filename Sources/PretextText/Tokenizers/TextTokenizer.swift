@@ -25,10 +25,12 @@ extension TextTokenizer {
     }
 }
 
-/// Per-thread working memory of a tokenizer: a byte buffer for normalized text and a word
-/// cache (byte-level BPE), bounded in size.
+/// Per-thread working memory of a tokenizer: a byte buffer for normalized text and word
+/// caches (byte-level BPE; WordPiece), bounded in size. Caches only change speed, never ids.
 public struct TokenizerScratch {
     public var bytes: [UInt8] = []
     var wordCache = WordCache()
+    /// Shared by copies of the scratch: one scratch (and its copies) per thread.
+    let pieces = PieceCache()
     public init() {}
 }

@@ -46,7 +46,18 @@ public struct WordPieceModel: Sendable {
     /// The id of a whole token string (for special tokens and tests).
     public func id(of token: String) -> UInt32? { initial.id(of: Array(token.utf8)).map(UInt32.init) }
 
-    /// Appends the ids of one word (UTF-8 bytes `word[range]`) to `ids`.
+    /// Appends the ids of one word (UTF-8 bytes `p[range]`) to `ids`, through `cache` (the
+    /// same ids as `encodeWord(_:_:into:)`; a hit skips the trie walk).
+    @inline(__always)
+    public func encodeWord(_ p: UnsafePointer<UInt8>, _ range: Range<Int>, into ids: inout [UInt32], cache: PieceCache) {
+        guard let key = PieceCache.Key(p, range) else { return encodeWord(p, range, into: &ids) }
+        if cache.lookup(key, into: &ids) { return }
+        let mark = ids.count
+        encodeWord(p, range, into: &ids)
+        cache.insert(key, ids: ids, from: mark)
+    }
+
+    /// Appends the ids of one word (UTF-8 bytes `p[range]`) to `ids`.
     @inline(__always)
     public func encodeWord(_ p: UnsafePointer<UInt8>, _ range: Range<Int>, into ids: inout [UInt32]) {
         // Scalar count = bytes that are not UTF-8 continuation bytes.

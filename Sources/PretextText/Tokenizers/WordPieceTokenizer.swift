@@ -36,9 +36,10 @@ public final class WordPieceTokenizer: TextTokenizer {
                 } else {
                     scratch.bytes.append(contentsOf: piece)
                 }
+                let cache = scratch.pieces
                 scratch.bytes.withUnsafeBufferPointer { normalized in
                     BertPreTokenizer.forEachWord(in: normalized) { word in
-                        model.encodeWord(normalized.baseAddress!, word, into: &ids)
+                        model.encodeWord(normalized.baseAddress!, word, into: &ids, cache: cache)
                     }
                 }
             }
