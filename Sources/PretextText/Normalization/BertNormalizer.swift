@@ -32,6 +32,9 @@ public struct BertNormalizer: Sendable {
     /// `(offset << 5) | length` of the replacement's UTF-8 bytes in `pool`.
     private let bmp: [UInt32]
     private let pool: [UInt8]
+    /// Bit b set when ASCII byte b is kept as it is (bytes 0…63, then 64…127): runs of such
+    /// bytes are copied in one go.
+    private let asciiKeptLow: UInt64, asciiKeptHigh: UInt64
     static let keep: UInt32 = 0
     static let remove: UInt32 = 0xFFFF_FFFF
 
@@ -67,6 +70,11 @@ public struct BertNormalizer: Sendable {
         }
         bmp = table
         self.pool = pool
+        var low: UInt64 = 0, high: UInt64 = 0
+        for b in 0..<128 where table[b] == Self.keep {
+            if b < 64 { low |= 1 << UInt64(b) } else { high |= 1 << UInt64(b - 64) }
+        }
+        (asciiKeptLow, asciiKeptHigh) = (low, high)
     }
 
     /// The scalars `c` becomes under `options` (composition of the four steps).
@@ -122,6 +130,18 @@ public struct BertNormalizer: Sendable {
             pool.withUnsafeBufferPointer { pool in
                 var i = 0
                 while i < n {
+                    // A run of ASCII bytes that stay as they are: one copy.
+                    var j = i
+                    while j < n {
+                        let b = base[j]
+                        guard b < 0x80, (b < 64 ? (asciiKeptLow >> UInt64(b)) : (asciiKeptHigh >> UInt64(b - 64))) & 1 != 0 else { break }
+                        j += 1
+                    }
+                    if j > i {
+                        out.append(contentsOf: UnsafeBufferPointer(start: base + i, count: j - i))
+                        i = j
+                        if i == n { break }
+                    }
                     let (c, length) = UTF8Scalars.decode(base, i, n)
                     let action: UInt32
                     if c < 0x10000 {
@@ -139,7 +159,7 @@ public struct BertNormalizer: Sendable {
                         if length == 1 { out.append(base[i]) } else { out.append(contentsOf: UnsafeBufferPointer(start: base + i, count: length)) }
                     } else if action != Self.remove {
                         let offset = Int(action >> 5), count = Int(action & 31)
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: pool[offset..<(offset + count)]))
+                        if count == 1 { out.append(pool[offset]) } else { out.append(contentsOf: UnsafeBufferPointer(rebasing: pool[offset..<(offset + count)])) }
                     }
                     i += length
                 }

@@ -26,8 +26,14 @@ public enum BertPreTokenizer {
 
     @inline(__always)
     static func isASCIISpaceOrPunctuation(_ b: UInt8, _ c: UInt32) -> Bool {
+        // Bit b of the two masks: ASCII white space (\t…\r, space) or punctuation
+        // (!…/, :…@, [ … `, { … ~).
         guard b < 0x80 else { return false }
-        return b == 0x20 || (b >= 0x09 && b <= 0x0D) || (b >= 0x21 && b <= 0x2F) || (b >= 0x3A && b <= 0x40)
-            || (b >= 0x5B && b <= 0x60) || (b >= 0x7B && b <= 0x7E)
+        return b < 64 ? (lowSplitMask >> UInt64(b)) & 1 != 0 : (highSplitMask >> UInt64(b - 64)) & 1 != 0
     }
+
+    /// Bytes 0…63 that split: 0x09…0x0D, 0x20…0x2F, 0x3A…0x3F.
+    static let lowSplitMask: UInt64 = 0x3E00 | 0xFFFF_0000_0000 | 0xFC00_0000_0000_0000
+    /// Bytes 64…127 that split: 0x40, 0x5B…0x60, 0x7B…0x7E.
+    static let highSplitMask: UInt64 = 0x1 | (0x3F << 27) | (0xF << 59)
 }

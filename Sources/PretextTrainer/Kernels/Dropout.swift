@@ -5,8 +5,8 @@ import PretextCore
 /// 1/(1 − p). The mask is a pure function of (seed, key, site), so the backward pass draws it
 /// again instead of storing it, and a resumed run drops exactly what an uninterrupted one does.
 public enum Dropout {
-    /// In place; `p == 0` does nothing.
-    @_specialize(exported: true, where T == Float)
+    /// In place; `p == 0` does nothing. (No exported Float specialization: its callers are in
+    /// this module, and with one the attention kernel's closures failed to link on Swift 6.)
     public static func apply<T: TrainerFloat>(_ x: UnsafeMutablePointer<T>, count: Int, p: Double, seed: UInt64, key: UInt64, site: UInt64) {
         guard p > 0 else { return }
         var random = KeyedRandom(seed: seed, purpose: .dropout, index: key, subindex: site)

@@ -44,7 +44,7 @@ extension BertModel {
                     Embedding.forward(out: embSum, table: w(names.tokenType), ids: types.baseAddress!, rows: M, channels: E,
                                       vocabulary: config.typeVocabSize, accumulate: true)
                     LayerNorm.forward(out: embOut, mean: embMean, rstd: embRstd, inp: embSum, weight: w(names.embeddingNormWeight),
-                                      bias: w(names.embeddingNormBias), rows: M, channels: E, eps: eps)
+                                      bias: w(names.embeddingNormBias), rows: M, channels: E, eps: eps, threads: threads)
                     if let key = dropoutKey { Dropout.apply(embOut, count: M * E, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
                     if names.albert {
                         Linear.forward(out: xs[0], inp: embOut, weight: w(names.mappingWeight), bias: w(names.mappingBias), rows: M, inputs: E, outputs: H)
@@ -56,22 +56,22 @@ extension BertModel {
                         Linear.forward(out: qkv[l], inp: x, weight: w(ly.qkvWeight), bias: w(ly.qkvBias),
                                        rows: M, inputs: H, outputs: 3 * H)
                         Attention.forward(out: ctx[l], probs: probs[l], qkv: qkv[l], mask: mask.baseAddress!, batch: B, length: Tn, hidden: H, heads: NH, causal: false,
-                                          dropout: .forLayer(l, key: dropoutKey, config: config, seed: dropoutSeed), scratch: dAtt)
+                                          dropout: .forLayer(l, key: dropoutKey, config: config, seed: dropoutSeed), scratch: dAtt, threads: threads)
                         Linear.forward(out: res1[l], inp: ctx[l], weight: w(ly.attentionOutWeight), bias: w(ly.attentionOutBias),
                                        rows: M, inputs: H, outputs: H)
                         if let key = dropoutKey { Dropout.apply(res1[l], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
                         for i in 0..<(M * H) { res1[l][i] += x[i] }
                         LayerNorm.forward(out: x1[l], mean: mean1[l], rstd: rstd1[l], inp: res1[l], weight: w(ly.attentionNormWeight),
-                                          bias: w(ly.attentionNormBias), rows: M, channels: H, eps: eps)
+                                          bias: w(ly.attentionNormBias), rows: M, channels: H, eps: eps, threads: threads)
                         Linear.forward(out: ffPre[l], inp: x1[l], weight: w(ly.ffnInWeight), bias: w(ly.ffnInBias),
                                        rows: M, inputs: H, outputs: I)
-                        GELU.forward(out: ffAct[l], inp: ffPre[l], count: M * I, variant: config.activation, cache: ffGelu[l])
+                        GELU.forward(out: ffAct[l], inp: ffPre[l], count: M * I, variant: config.activation, cache: ffGelu[l], threads: threads)
                         Linear.forward(out: res2[l], inp: ffAct[l], weight: w(ly.ffnOutWeight), bias: w(ly.ffnOutBias),
                                        rows: M, inputs: I, outputs: H)
                         if let key = dropoutKey { Dropout.apply(res2[l], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
                         for i in 0..<(M * H) { res2[l][i] += x1[l][i] }
                         LayerNorm.forward(out: xs[l + 1], mean: mean2[l], rstd: rstd2[l], inp: res2[l], weight: w(ly.ffnNormWeight),
-                                          bias: w(ly.ffnNormBias), rows: M, channels: H, eps: eps)
+                                          bias: w(ly.ffnNormBias), rows: M, channels: H, eps: eps, threads: threads)
                     }
                 }
             }
@@ -92,18 +92,15 @@ extension BertModel {
             for k in 0..<P { (gathered + k * H).update(from: top + maskedRows[k] * H, count: H) }
             Linear.forward(out: tPre, inp: gathered, weight: w(names.transformWeight), bias: w(names.transformBias),
                            rows: P, inputs: H, outputs: E)
-            GELU.forward(out: tAct, inp: tPre, count: P * E, variant: config.activation, cache: tGelu)
+            GELU.forward(out: tAct, inp: tPre, count: P * E, variant: config.activation, cache: tGelu, threads: threads)
             LayerNorm.forward(out: tOut, mean: tMean, rstd: tRstd, inp: tAct, weight: w(names.transformNormWeight),
-                              bias: w(names.transformNormBias), rows: P, channels: E, eps: eps)
+                              bias: w(names.transformNormBias), rows: P, channels: E, eps: eps, threads: threads)
             Linear.forward(out: mlmLogits, inp: tOut, weight: w(names.word), bias: w(names.decoderBias),
                            rows: P, inputs: E, outputs: V)
-            step.mlmLoss = Double(CrossEntropy.forward(probs: mlmProbs, logits: mlmLogits, targets: maskedTargets, rows: P, classes: V))
-            for k in 0..<P {
-                let row = mlmLogits + k * V
-                var best = 0
-                for j in 1..<V where row[j] > row[best] { best = j }
-                if best == Int(maskedTargets[k]) { step.mlmCorrect += 1 }
-            }
+            step.mlmLoss = Double(CrossEntropy.forward(probs: mlmProbs, logits: mlmLogits, targets: maskedTargets, rows: P, classes: V,
+                                                       threads: threads, rowLosses: rowScratch))
+            step.mlmCorrect = CrossEntropy.correctPredictions(logits: mlmLogits, targets: maskedTargets, rows: P, classes: V,
+                                                              threads: threads, rowScratch: rowScratch)
         }
         step.loss = step.mlmLoss + step.pairLoss
         last = step
@@ -123,13 +120,13 @@ extension BertModel {
         dX.update(repeating: 0, count: M * H)
 
         if P > 0 {
-            CrossEntropy.backward(dlogits: dLogits, probs: mlmProbs, targets: maskedTargets, rows: P, classes: V, weight: T(scale))
+            CrossEntropy.backward(dlogits: dLogits, probs: mlmProbs, targets: maskedTargets, rows: P, classes: V, weight: T(scale), threads: threads)
             Linear.backward(dinp: dHeadA, dweight: g(names.word), dbias: g(names.decoderBias),
                             dout: dLogits, inp: tOut, weight: w(names.word), rows: P, inputs: E, outputs: V)
             dHeadB.update(repeating: 0, count: P * E)
             LayerNorm.backward(dinp: dHeadB, dweight: g(names.transformNormWeight), dbias: g(names.transformNormBias),
-                               dout: dHeadA, inp: tAct, weight: w(names.transformNormWeight), mean: tMean, rstd: tRstd, rows: P, channels: E)
-            GELU.backward(dinp: dHeadA, dout: dHeadB, inp: tPre, count: P * E, variant: config.activation, cache: tGelu)
+                               dout: dHeadA, inp: tAct, weight: w(names.transformNormWeight), mean: tMean, rstd: tRstd, rows: P, channels: E, threads: threads)
+            GELU.backward(dinp: dHeadA, dout: dHeadB, inp: tPre, count: P * E, variant: config.activation, cache: tGelu, threads: threads)
             Linear.backward(dinp: dHeadB, dweight: g(names.transformWeight), dbias: g(names.transformBias),
                             dout: dHeadA, inp: gathered, weight: w(names.transformWeight), rows: P, inputs: H, outputs: E)
             for k in 0..<P {
@@ -156,25 +153,25 @@ extension BertModel {
             // dX holds d(xs[l+1]).
             dRes.update(repeating: 0, count: M * H)
             LayerNorm.backward(dinp: dRes, dweight: g(ly.ffnNormWeight), dbias: g(ly.ffnNormBias),
-                               dout: dX, inp: res2[l], weight: w(ly.ffnNormWeight), mean: mean2[l], rstd: rstd2[l], rows: M, channels: H)
+                               dout: dX, inp: res2[l], weight: w(ly.ffnNormWeight), mean: mean2[l], rstd: rstd2[l], rows: M, channels: H, threads: threads)
             // res2 = dropout(ffOut) + x1: d(x1) starts as dRes; d(ffOut) = dRes through the same mask.
             dX.update(from: dRes, count: M * H)
             if let key = s.dropoutKey { Dropout.apply(dRes, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
             Linear.backward(dinp: dFFa, dweight: g(ly.ffnOutWeight), dbias: g(ly.ffnOutBias),
                             dout: dRes, inp: ffAct[l], weight: w(ly.ffnOutWeight), rows: M, inputs: I, outputs: H)
-            GELU.backward(dinp: dFFb, dout: dFFa, inp: ffPre[l], count: M * I, variant: config.activation, cache: ffGelu[l])
+            GELU.backward(dinp: dFFb, dout: dFFa, inp: ffPre[l], count: M * I, variant: config.activation, cache: ffGelu[l], threads: threads)
             Linear.backward(dinp: dX, dweight: g(ly.ffnInWeight), dbias: g(ly.ffnInBias),
                             dout: dFFb, inp: x1[l], weight: w(ly.ffnInWeight), rows: M, inputs: H, outputs: I, accumulate: true)
             // dX holds d(x1).
             dRes.update(repeating: 0, count: M * H)
             LayerNorm.backward(dinp: dRes, dweight: g(ly.attentionNormWeight), dbias: g(ly.attentionNormBias),
-                               dout: dX, inp: res1[l], weight: w(ly.attentionNormWeight), mean: mean1[l], rstd: rstd1[l], rows: M, channels: H)
+                               dout: dX, inp: res1[l], weight: w(ly.attentionNormWeight), mean: mean1[l], rstd: rstd1[l], rows: M, channels: H, threads: threads)
             dX.update(from: dRes, count: M * H)
             if let key = s.dropoutKey { Dropout.apply(dRes, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
             Linear.backward(dinp: dTmp, dweight: g(ly.attentionOutWeight), dbias: g(ly.attentionOutBias),
                             dout: dRes, inp: ctx[l], weight: w(ly.attentionOutWeight), rows: M, inputs: H, outputs: H)
             Attention.backward(dqkv: dQKV, scratch: dAtt, dout: dTmp, qkv: qkv[l], probs: probs[l], batch: B, length: Tn, hidden: H, heads: NH,
-                               dropout: .forLayer(l, key: s.dropoutKey, config: config, seed: dropoutSeed))
+                               dropout: .forLayer(l, key: s.dropoutKey, config: config, seed: dropoutSeed), threads: threads)
             Linear.backward(dinp: dX, dweight: g(ly.qkvWeight), dbias: g(ly.qkvBias),
                             dout: dQKV, inp: xs[l], weight: w(ly.qkvWeight), rows: M, inputs: H, outputs: 3 * H, accumulate: true)
             // dX holds d(xs[l]).
@@ -189,7 +186,7 @@ extension BertModel {
         if let key = s.dropoutKey { Dropout.apply(dEmb, count: M * E, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
         dRes.update(repeating: 0, count: M * E)
         LayerNorm.backward(dinp: dRes, dweight: g(names.embeddingNormWeight), dbias: g(names.embeddingNormBias),
-                           dout: dEmb, inp: embSum, weight: w(names.embeddingNormWeight), mean: embMean, rstd: embRstd, rows: M, channels: E)
+                           dout: dEmb, inp: embSum, weight: w(names.embeddingNormWeight), mean: embMean, rstd: embRstd, rows: M, channels: E, threads: threads)
         inputs.inputIDs.withUnsafeBufferPointer { ids in
             Embedding.backward(dtable: g(names.word), dout: dRes, ids: ids.baseAddress!, rows: M, channels: E)
         }

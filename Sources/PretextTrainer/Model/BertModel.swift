@@ -33,6 +33,9 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
     /// Per-layer tensor names, built once (a step builds no strings).
     let layerNames: [BertNames.Layer]
     private let arena = BufferArena<T>()
+    /// Workers for the loops between matrix products: `kernelThreads`, by default a pool of as
+    /// many workers as OpenBLAS has threads. Results do not depend on the count.
+    let threads: KernelThreads
     // Activations (B·T rows unless noted).
     let embSum: UnsafeMutablePointer<T>, embMean: UnsafeMutablePointer<T>, embRstd: UnsafeMutablePointer<T>
     /// Embedding LayerNorm output [M×E] (for BERT the same buffer as xs[0]).
@@ -52,7 +55,8 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
     let tMean: UnsafeMutablePointer<T>, tRstd: UnsafeMutablePointer<T>, mlmLogits: UnsafeMutablePointer<T>, mlmProbs: UnsafeMutablePointer<T>
     // Gradient scratch.
     let dX: UnsafeMutablePointer<T>, dRes: UnsafeMutablePointer<T>, dTmp: UnsafeMutablePointer<T>, dQKV: UnsafeMutablePointer<T>
-    let dFFa: UnsafeMutablePointer<T>, dFFb: UnsafeMutablePointer<T>, dAtt: UnsafeMutablePointer<T>
+    /// `dAtt`: attention scratch, 2·T·T per kernel worker; `rowScratch`: one value per prediction.
+    let dFFa: UnsafeMutablePointer<T>, dFFb: UnsafeMutablePointer<T>, dAtt: UnsafeMutablePointer<T>, rowScratch: UnsafeMutablePointer<T>
     let dHeadA: UnsafeMutablePointer<T>, dHeadB: UnsafeMutablePointer<T>, dLogits: UnsafeMutablePointer<T>
     // Index buffers.
     let maskedRows: UnsafeMutablePointer<Int>, maskedTargets: UnsafeMutablePointer<Int32>
@@ -65,9 +69,10 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
 
     public typealias ShapeError = ModelShapeError
 
-    public init(config: ModelConfig, maxBatch: Int, maxLength: Int, maxPredictions: Int) throws {
+    public init(config: ModelConfig, maxBatch: Int, maxLength: Int, maxPredictions: Int, kernelThreads: KernelThreads? = nil) throws {
         try config.validate()
-        _ = try OpenBLAS.shared()
+        let blasThreads = Int(try OpenBLAS.shared().getThreads())
+        threads = kernelThreads ?? KernelThreads(count: blasThreads)
         guard maxLength <= config.maxPositionEmbeddings else {
             throw ShapeError(message: "sequence length \(maxLength) exceeds max_position_embeddings \(config.maxPositionEmbeddings)")
         }
@@ -148,7 +153,7 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
         gathered = buffer(P * h); tPre = buffer(P * e); tAct = buffer(P * e); tOut = buffer(P * e); tMean = buffer(P); tRstd = buffer(P)
         mlmLogits = buffer(P * v); mlmProbs = buffer(P * v)
         dX = buffer(M * h); dRes = buffer(M * hw); dTmp = buffer(M * hw); dQKV = buffer(M * 3 * h)
-        dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(2 * ml * ml)
+        dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(threads.count * 2 * ml * ml); rowScratch = buffer(P)
         dHeadA = buffer(max(P, B) * hw); dHeadB = buffer(max(P, B) * hw); dLogits = buffer(P * v)
         maskedRows = .allocate(capacity: P); maskedTargets = .allocate(capacity: P)
         pairRows = .allocate(capacity: B); pairTargets = .allocate(capacity: B)

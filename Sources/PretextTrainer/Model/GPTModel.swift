@@ -24,6 +24,9 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
 
     let H: Int, I: Int, V: Int, L: Int, NH: Int
     private let arena = BufferArena<T>()
+    /// Workers for the loops between matrix products: `kernelThreads`, by default a pool of as
+    /// many workers as OpenBLAS has threads. Results do not depend on the count.
+    let threads: KernelThreads
     // Residual stream: hs[l] enters layer l (L + 1 buffers); mid[l] after its attention half.
     let hs: [UnsafeMutablePointer<T>], mid: [UnsafeMutablePointer<T>]
     let a: [UnsafeMutablePointer<T>], aMean: [UnsafeMutablePointer<T>], aRstd: [UnsafeMutablePointer<T>]
@@ -35,7 +38,9 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
     let final: UnsafeMutablePointer<T>, fMean: UnsafeMutablePointer<T>, fRstd: UnsafeMutablePointer<T>
     let gathered: UnsafeMutablePointer<T>, logits: UnsafeMutablePointer<T>, probsLM: UnsafeMutablePointer<T>
     let dH: UnsafeMutablePointer<T>, dTmp: UnsafeMutablePointer<T>, dTmp2: UnsafeMutablePointer<T>, dQKV: UnsafeMutablePointer<T>
+    /// `dAtt`: attention scratch, 2·T·T per kernel worker; `rowScratch`: one value per position.
     let dFFa: UnsafeMutablePointer<T>, dFFb: UnsafeMutablePointer<T>, dAtt: UnsafeMutablePointer<T>, dLogits: UnsafeMutablePointer<T>
+    let rowScratch: UnsafeMutablePointer<T>
     let rows: UnsafeMutablePointer<Int>, targets: UnsafeMutablePointer<Int32>, positions: UnsafeMutablePointer<Int32>
     /// Per-layer tensor names, built once (a step builds no strings).
     struct LayerNames {
@@ -49,10 +54,11 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
     }
     let layerNames: [LayerNames]
 
-    public init(config: ModelConfig, maxBatch: Int, maxLength: Int) throws {
+    public init(config: ModelConfig, maxBatch: Int, maxLength: Int, kernelThreads: KernelThreads? = nil) throws {
         try config.validate()
         guard config.modelType == "gpt2" else { throw ModelShapeError(message: "GPTModel needs model_type gpt2, not \(config.modelType)") }
-        _ = try OpenBLAS.shared()
+        let blasThreads = Int(try OpenBLAS.shared().getThreads())
+        threads = kernelThreads ?? KernelThreads(count: blasThreads)
         guard maxLength <= config.maxPositionEmbeddings else {
             throw ModelShapeError(message: "sequence length \(maxLength) exceeds n_positions \(config.maxPositionEmbeddings)")
         }
@@ -94,7 +100,8 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
         final = buffer(M * h); fMean = buffer(M); fRstd = buffer(M)
         gathered = buffer(M * h); logits = buffer(M * v); probsLM = buffer(M * v)
         dH = buffer(M * h); dTmp = buffer(M * h); dTmp2 = buffer(M * h); dQKV = buffer(M * 3 * h)
-        dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(2 * maxLength * maxLength); dLogits = buffer(M * v)
+        dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(threads.count * 2 * maxLength * maxLength); dLogits = buffer(M * v)
+        rowScratch = buffer(M)
         rows = .allocate(capacity: M); targets = .allocate(capacity: M)
         positions = .allocate(capacity: maxLength)
         for i in 0..<maxLength { positions[i] = Int32(i) }
@@ -159,17 +166,17 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
                 for l in 0..<L {
                     let n = layerNames[l]
                     LayerNorm.forward(out: a[l], mean: aMean[l], rstd: aRstd[l], inp: hs[l], weight: w(n.ln1Weight), bias: w(n.ln1Bias),
-                                      rows: M, channels: H, eps: eps)
+                                      rows: M, channels: H, eps: eps, threads: threads)
                     Linear.forward(out: qkv[l], inp: a[l], weight: w(n.attnWeight), bias: w(n.attnBias), rows: M, inputs: H, outputs: 3 * H, layout: .inputMajor)
                     Attention.forward(out: ctx[l], probs: probs[l], qkv: qkv[l], mask: mask.baseAddress!, batch: B, length: Tn, hidden: H, heads: NH, causal: true,
-                                      dropout: .forLayer(l, key: dropoutKey, config: config, seed: dropoutSeed), scratch: dAtt)
+                                      dropout: .forLayer(l, key: dropoutKey, config: config, seed: dropoutSeed), scratch: dAtt, threads: threads)
                     Linear.forward(out: branch, inp: ctx[l], weight: w(n.projWeight), bias: w(n.projBias), rows: M, inputs: H, outputs: H, layout: .inputMajor)
                     if let key = dropoutKey { Dropout.apply(branch, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
                     for i in 0..<(M * H) { mid[l][i] = hs[l][i] + branch[i] }
                     LayerNorm.forward(out: m[l], mean: mMean[l], rstd: mRstd[l], inp: mid[l], weight: w(n.ln2Weight), bias: w(n.ln2Bias),
-                                      rows: M, channels: H, eps: eps)
+                                      rows: M, channels: H, eps: eps, threads: threads)
                     Linear.forward(out: fcPre[l], inp: m[l], weight: w(n.fcWeight), bias: w(n.fcBias), rows: M, inputs: H, outputs: I, layout: .inputMajor)
-                    GELU.forward(out: fcAct[l], inp: fcPre[l], count: M * I, variant: config.activation, cache: fcGelu[l])
+                    GELU.forward(out: fcAct[l], inp: fcPre[l], count: M * I, variant: config.activation, cache: fcGelu[l], threads: threads)
                     Linear.forward(out: branch, inp: fcAct[l], weight: w(n.mlpProjWeight), bias: w(n.mlpProjBias), rows: M, inputs: I, outputs: H, layout: .inputMajor)
                     if let key = dropoutKey { Dropout.apply(branch, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
                     for i in 0..<(M * H) { hs[l + 1][i] = mid[l][i] + branch[i] }
@@ -177,17 +184,14 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
             }
         }
         LayerNorm.forward(out: final, mean: fMean, rstd: fRstd, inp: hs[L], weight: w("transformer.ln_f.weight"), bias: w("transformer.ln_f.bias"),
-                          rows: M, channels: H, eps: eps)
+                          rows: M, channels: H, eps: eps, threads: threads)
         if P > 0 {
             for k in 0..<P { (gathered + k * H).update(from: final + rows[k] * H, count: H) }
             Linear.forward(out: logits, inp: gathered, weight: w("transformer.wte.weight"), bias: nil, rows: P, inputs: H, outputs: V)
-            step.mlmLoss = Double(CrossEntropy.forward(probs: probsLM, logits: logits, targets: targets, rows: P, classes: V))
-            for k in 0..<P {
-                let row = logits + k * V
-                var best = 0
-                for j in 1..<V where row[j] > row[best] { best = j }
-                if best == Int(targets[k]) { step.mlmCorrect += 1 }
-            }
+            step.mlmLoss = Double(CrossEntropy.forward(probs: probsLM, logits: logits, targets: targets, rows: P, classes: V,
+                                                       threads: threads, rowLosses: rowScratch))
+            step.mlmCorrect = CrossEntropy.correctPredictions(logits: logits, targets: targets, rows: P, classes: V,
+                                                              threads: threads, rowScratch: rowScratch)
         }
         step.loss = step.mlmLoss
         last = step
@@ -204,7 +208,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
         // d(final) rows from the LM head.
         dTmp.update(repeating: 0, count: M * H)
         if P > 0 {
-            CrossEntropy.backward(dlogits: dLogits, probs: probsLM, targets: targets, rows: P, classes: V, weight: T(scale))
+            CrossEntropy.backward(dlogits: dLogits, probs: probsLM, targets: targets, rows: P, classes: V, weight: T(scale), threads: threads)
             Linear.backward(dinp: dTmp2, dweight: g("transformer.wte.weight"), dbias: nil, dout: dLogits, inp: gathered,
                             weight: w("transformer.wte.weight"), rows: P, inputs: H, outputs: V)
             for k in 0..<P {
@@ -214,7 +218,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
         }
         dH.update(repeating: 0, count: M * H)
         LayerNorm.backward(dinp: dH, dweight: g("transformer.ln_f.weight"), dbias: g("transformer.ln_f.bias"), dout: dTmp, inp: hs[L],
-                           weight: w("transformer.ln_f.weight"), mean: fMean, rstd: fRstd, rows: M, channels: H)
+                           weight: w("transformer.ln_f.weight"), mean: fMean, rstd: fRstd, rows: M, channels: H, threads: threads)
         for l in stride(from: L - 1, through: 0, by: -1) {
             let n = layerNames[l]
             // dH = d hs[l+1]; MLP half: hs[l+1] = mid + dropout(mlp(ln_2(mid))).
@@ -222,22 +226,22 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
             if let key = s.dropoutKey { Dropout.apply(dTmp, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
             Linear.backward(dinp: dFFa, dweight: g(n.mlpProjWeight), dbias: g(n.mlpProjBias), dout: dTmp, inp: fcAct[l],
                             weight: w(n.mlpProjWeight), rows: M, inputs: I, outputs: H, layout: .inputMajor)
-            GELU.backward(dinp: dFFb, dout: dFFa, inp: fcPre[l], count: M * I, variant: config.activation, cache: fcGelu[l])
+            GELU.backward(dinp: dFFb, dout: dFFa, inp: fcPre[l], count: M * I, variant: config.activation, cache: fcGelu[l], threads: threads)
             Linear.backward(dinp: dTmp2, dweight: g(n.fcWeight), dbias: g(n.fcBias), dout: dFFb, inp: m[l],
                             weight: w(n.fcWeight), rows: M, inputs: H, outputs: I, layout: .inputMajor)
             LayerNorm.backward(dinp: dH, dweight: g(n.ln2Weight), dbias: g(n.ln2Bias), dout: dTmp2, inp: mid[l],
-                               weight: w(n.ln2Weight), mean: mMean[l], rstd: mRstd[l], rows: M, channels: H)
+                               weight: w(n.ln2Weight), mean: mMean[l], rstd: mRstd[l], rows: M, channels: H, threads: threads)
             // dH = d mid; attention half: mid = hs[l] + dropout(attn(ln_1(hs[l]))).
             dTmp.update(from: dH, count: M * H)
             if let key = s.dropoutKey { Dropout.apply(dTmp, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
             Linear.backward(dinp: dTmp2, dweight: g(n.projWeight), dbias: g(n.projBias), dout: dTmp, inp: ctx[l],
                             weight: w(n.projWeight), rows: M, inputs: H, outputs: H, layout: .inputMajor)
             Attention.backward(dqkv: dQKV, scratch: dAtt, dout: dTmp2, qkv: qkv[l], probs: probs[l], batch: B, length: Tn, hidden: H, heads: NH,
-                               dropout: .forLayer(l, key: s.dropoutKey, config: config, seed: dropoutSeed))
+                               dropout: .forLayer(l, key: s.dropoutKey, config: config, seed: dropoutSeed), threads: threads)
             Linear.backward(dinp: dTmp, dweight: g(n.attnWeight), dbias: g(n.attnBias), dout: dQKV, inp: a[l],
                             weight: w(n.attnWeight), rows: M, inputs: H, outputs: 3 * H, layout: .inputMajor)
             LayerNorm.backward(dinp: dH, dweight: g(n.ln1Weight), dbias: g(n.ln1Bias), dout: dTmp, inp: hs[l],
-                               weight: w(n.ln1Weight), mean: aMean[l], rstd: aRstd[l], rows: M, channels: H)
+                               weight: w(n.ln1Weight), mean: aMean[l], rstd: aRstd[l], rows: M, channels: H, threads: threads)
             // dH = d hs[l].
         }
         if let key = s.dropoutKey { Dropout.apply(dH, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
