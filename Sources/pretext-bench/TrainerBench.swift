@@ -20,7 +20,7 @@ func benchTrainer(_ args: [String]) throws {
     let perSequence = Int((Double(T) * 0.15).rounded())
     let model = try BertModel<Float>(config: config, maxBatch: B, maxLength: T, maxPredictions: B * perSequence)
     model.initialize(seed: 1)
-    let optimizer = AdamW<Float>(table: model.table)
+    let optimizer = AdamW<Float>(table: model.table, threads: model.kernelThreads)
     var random = KeyedRandom(seed: 1, purpose: .testData, index: 7)
     let ids = (0..<(B * T)).map { _ in Int32(1000 + random.below(V - 1000)) }
     var labels = [Int32](repeating: -100, count: B * T)

@@ -2,6 +2,16 @@ import Testing
 @testable import PretextCore
 
 @Suite struct KeyedRandomTests {
+    @Test func skipEqualsDrawing() {
+        for n in [0, 1, 7, 1000] {
+            var drawn = KeyedRandom(seed: 3, purpose: .dropout, index: 9, subindex: 2)
+            for _ in 0..<n { _ = drawn.next() }
+            var skipped = KeyedRandom(seed: 3, purpose: .dropout, index: 9, subindex: 2)
+            skipped.skip(n)
+            #expect(drawn.next() == skipped.next(), "skip \(n)")
+        }
+    }
+
     @Test func sameKeySameStream() {
         var a = KeyedRandom(seed: 42, purpose: .testData, index: 7, subindex: 3)
         var b = KeyedRandom(seed: 42, purpose: .testData, index: 7, subindex: 3)

@@ -23,7 +23,7 @@ func expectClose(_ actual: [Float], _ expected: [Float], _ what: String, rtol: F
 /// PyTorch reference scripts (lr 1e-3, betas 0.9/0.999, eps 1e-6, weight decay 0.01 except on
 /// biases and LayerNorm). Updates `model` in place.
 func adamWLosses<M: PretrainingModel>(_ model: M, _ inputs: ModelInputs, steps: Int) throws -> [Float] where M.Element == Float {
-    let optimizer = AdamW<Float>(table: model.table)
+    let optimizer = AdamW<Float>(table: model.table, threads: model.kernelThreads)
     optimizer.epsilon = 1e-6
     optimizer.weightDecay = 0.01
     var losses: [Float] = []

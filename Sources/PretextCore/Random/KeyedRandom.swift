@@ -46,6 +46,12 @@ public struct KeyedRandom: RandomNumberGenerator, Sendable {
         return Self.mix(state)
     }
 
+    /// Skips `draws` values of `next()` in O(1) (the state is a counter), so work split into
+    /// ranges can draw exactly what one pass over all of it would.
+    public mutating func skip(_ draws: Int) {
+        state &+= Self.gamma &* UInt64(draws)
+    }
+
     /// A uniform integer in `0..<bound` (Lemire's multiply-shift with rejection); `bound` > 0.
     @inline(__always)
     public mutating func below(_ bound: UInt64) -> UInt64 {

@@ -7,10 +7,17 @@ import PretextCore
 public enum Dropout {
     /// In place; `p == 0` does nothing. (No exported Float specialization: its callers are in
     /// this module, and with one the attention kernel's closures failed to link on Swift 6.)
-    public static func apply<T: TrainerFloat>(_ x: UnsafeMutablePointer<T>, count: Int, p: Double, seed: UInt64, key: UInt64, site: UInt64) {
+    /// With `threads`, element ranges run on the workers, each skipping the stream to its
+    /// first element, so the mask is the same.
+    public static func apply<T: TrainerFloat>(_ x: UnsafeMutablePointer<T>, count: Int, p: Double, seed: UInt64, key: UInt64, site: UInt64,
+                                              threads: KernelThreads? = nil) {
         guard p > 0 else { return }
-        var random = KeyedRandom(seed: seed, purpose: .dropout, index: key, subindex: site)
+        let stream = KeyedRandom(seed: seed, purpose: .dropout, index: key, subindex: site)
         let keep = T(1 / (1 - p))
-        for i in 0..<count { x[i] = random.unitDouble() < p ? 0 : x[i] * keep }
+        (threads ?? .serial).forRanges(count) { range in
+            var random = stream
+            random.skip(range.lowerBound)
+            for i in range { x[i] = random.unitDouble() < p ? 0 : x[i] * keep }
+        }
     }
 }

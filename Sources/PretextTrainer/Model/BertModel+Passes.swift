@@ -45,7 +45,7 @@ extension BertModel {
                                       vocabulary: config.typeVocabSize, accumulate: true)
                     LayerNorm.forward(out: embOut, mean: embMean, rstd: embRstd, inp: embSum, weight: w(names.embeddingNormWeight),
                                       bias: w(names.embeddingNormBias), rows: M, channels: E, eps: eps, threads: threads)
-                    if let key = dropoutKey { Dropout.apply(embOut, count: M * E, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
+                    if let key = dropoutKey { Dropout.apply(embOut, count: M * E, p: pDrop, seed: dropoutSeed, key: key, site: 0, threads: threads) }
                     if names.albert {
                         Linear.forward(out: xs[0], inp: embOut, weight: w(names.mappingWeight), bias: w(names.mappingBias), rows: M, inputs: E, outputs: H)
                     }
@@ -59,8 +59,8 @@ extension BertModel {
                                           dropout: .forLayer(l, key: dropoutKey, config: config, seed: dropoutSeed), scratch: dAtt, threads: threads)
                         Linear.forward(out: res1[l], inp: ctx[l], weight: w(ly.attentionOutWeight), bias: w(ly.attentionOutBias),
                                        rows: M, inputs: H, outputs: H)
-                        if let key = dropoutKey { Dropout.apply(res1[l], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
-                        for i in 0..<(M * H) { res1[l][i] += x[i] }
+                        if let key = dropoutKey { Dropout.apply(res1[l], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l), threads: threads) }
+                        threads.forRanges(M * H) { r in for i in r { res1[l][i] += x[i] } }
                         LayerNorm.forward(out: x1[l], mean: mean1[l], rstd: rstd1[l], inp: res1[l], weight: w(ly.attentionNormWeight),
                                           bias: w(ly.attentionNormBias), rows: M, channels: H, eps: eps, threads: threads)
                         Linear.forward(out: ffPre[l], inp: x1[l], weight: w(ly.ffnInWeight), bias: w(ly.ffnInBias),
@@ -68,8 +68,8 @@ extension BertModel {
                         GELU.forward(out: ffAct[l], inp: ffPre[l], count: M * I, variant: config.activation, cache: ffGelu[l], threads: threads)
                         Linear.forward(out: res2[l], inp: ffAct[l], weight: w(ly.ffnOutWeight), bias: w(ly.ffnOutBias),
                                        rows: M, inputs: I, outputs: H)
-                        if let key = dropoutKey { Dropout.apply(res2[l], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
-                        for i in 0..<(M * H) { res2[l][i] += x1[l][i] }
+                        if let key = dropoutKey { Dropout.apply(res2[l], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l), threads: threads) }
+                        threads.forRanges(M * H) { r in for i in r { res2[l][i] += x1[l][i] } }
                         LayerNorm.forward(out: xs[l + 1], mean: mean2[l], rstd: rstd2[l], inp: res2[l], weight: w(ly.ffnNormWeight),
                                           bias: w(ly.ffnNormBias), rows: M, channels: H, eps: eps, threads: threads)
                     }
@@ -156,7 +156,7 @@ extension BertModel {
                                dout: dX, inp: res2[l], weight: w(ly.ffnNormWeight), mean: mean2[l], rstd: rstd2[l], rows: M, channels: H, threads: threads)
             // res2 = dropout(ffOut) + x1: d(x1) starts as dRes; d(ffOut) = dRes through the same mask.
             dX.update(from: dRes, count: M * H)
-            if let key = s.dropoutKey { Dropout.apply(dRes, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
+            if let key = s.dropoutKey { Dropout.apply(dRes, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l), threads: threads) }
             Linear.backward(dinp: dFFa, dweight: g(ly.ffnOutWeight), dbias: g(ly.ffnOutBias),
                             dout: dRes, inp: ffAct[l], weight: w(ly.ffnOutWeight), rows: M, inputs: I, outputs: H)
             GELU.backward(dinp: dFFb, dout: dFFa, inp: ffPre[l], count: M * I, variant: config.activation, cache: ffGelu[l], threads: threads)
@@ -167,7 +167,7 @@ extension BertModel {
             LayerNorm.backward(dinp: dRes, dweight: g(ly.attentionNormWeight), dbias: g(ly.attentionNormBias),
                                dout: dX, inp: res1[l], weight: w(ly.attentionNormWeight), mean: mean1[l], rstd: rstd1[l], rows: M, channels: H, threads: threads)
             dX.update(from: dRes, count: M * H)
-            if let key = s.dropoutKey { Dropout.apply(dRes, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
+            if let key = s.dropoutKey { Dropout.apply(dRes, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l), threads: threads) }
             Linear.backward(dinp: dTmp, dweight: g(ly.attentionOutWeight), dbias: g(ly.attentionOutBias),
                             dout: dRes, inp: ctx[l], weight: w(ly.attentionOutWeight), rows: M, inputs: H, outputs: H)
             Attention.backward(dqkv: dQKV, scratch: dAtt, dout: dTmp, qkv: qkv[l], probs: probs[l], batch: B, length: Tn, hidden: H, heads: NH,
@@ -183,7 +183,7 @@ extension BertModel {
                             weight: w(names.mappingWeight), rows: M, inputs: E, outputs: H)
             dEmb = dTmp
         }
-        if let key = s.dropoutKey { Dropout.apply(dEmb, count: M * E, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
+        if let key = s.dropoutKey { Dropout.apply(dEmb, count: M * E, p: pDrop, seed: dropoutSeed, key: key, site: 0, threads: threads) }
         dRes.update(repeating: 0, count: M * E)
         LayerNorm.backward(dinp: dRes, dweight: g(names.embeddingNormWeight), dbias: g(names.embeddingNormBias),
                            dout: dEmb, inp: embSum, weight: w(names.embeddingNormWeight), mean: embMean, rstd: embRstd, rows: M, channels: E, threads: threads)

@@ -36,6 +36,7 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
     /// Workers for the loops between matrix products: `kernelThreads`, by default a pool of as
     /// many workers as OpenBLAS has threads. Results do not depend on the count.
     let threads: KernelThreads
+    public var kernelThreads: KernelThreads { threads }
     // Activations (B·T rows unless noted).
     let embSum: UnsafeMutablePointer<T>, embMean: UnsafeMutablePointer<T>, embRstd: UnsafeMutablePointer<T>
     /// Embedding LayerNorm output [M×E] (for BERT the same buffer as xs[0]).

@@ -27,6 +27,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
     /// Workers for the loops between matrix products: `kernelThreads`, by default a pool of as
     /// many workers as OpenBLAS has threads. Results do not depend on the count.
     let threads: KernelThreads
+    public var kernelThreads: KernelThreads { threads }
     // Residual stream: hs[l] enters layer l (L + 1 buffers); mid[l] after its attention half.
     let hs: [UnsafeMutablePointer<T>], mid: [UnsafeMutablePointer<T>]
     let a: [UnsafeMutablePointer<T>], aMean: [UnsafeMutablePointer<T>], aRstd: [UnsafeMutablePointer<T>]
@@ -162,7 +163,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
                     Embedding.forward(out: hs[0] + b * Tn * H, table: w("transformer.wpe.weight"), ids: positions, rows: Tn, channels: H,
                                       vocabulary: config.maxPositionEmbeddings, accumulate: true)
                 }
-                if let key = dropoutKey { Dropout.apply(hs[0], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
+                if let key = dropoutKey { Dropout.apply(hs[0], count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: 0, threads: threads) }
                 for l in 0..<L {
                     let n = layerNames[l]
                     LayerNorm.forward(out: a[l], mean: aMean[l], rstd: aRstd[l], inp: hs[l], weight: w(n.ln1Weight), bias: w(n.ln1Bias),
@@ -171,14 +172,14 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
                     Attention.forward(out: ctx[l], probs: probs[l], qkv: qkv[l], mask: mask.baseAddress!, batch: B, length: Tn, hidden: H, heads: NH, causal: true,
                                       dropout: .forLayer(l, key: dropoutKey, config: config, seed: dropoutSeed), scratch: dAtt, threads: threads)
                     Linear.forward(out: branch, inp: ctx[l], weight: w(n.projWeight), bias: w(n.projBias), rows: M, inputs: H, outputs: H, layout: .inputMajor)
-                    if let key = dropoutKey { Dropout.apply(branch, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
+                    if let key = dropoutKey { Dropout.apply(branch, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l), threads: threads) }
                     for i in 0..<(M * H) { mid[l][i] = hs[l][i] + branch[i] }
                     LayerNorm.forward(out: m[l], mean: mMean[l], rstd: mRstd[l], inp: mid[l], weight: w(n.ln2Weight), bias: w(n.ln2Bias),
                                       rows: M, channels: H, eps: eps, threads: threads)
                     Linear.forward(out: fcPre[l], inp: m[l], weight: w(n.fcWeight), bias: w(n.fcBias), rows: M, inputs: H, outputs: I, layout: .inputMajor)
                     GELU.forward(out: fcAct[l], inp: fcPre[l], count: M * I, variant: config.activation, cache: fcGelu[l], threads: threads)
                     Linear.forward(out: branch, inp: fcAct[l], weight: w(n.mlpProjWeight), bias: w(n.mlpProjBias), rows: M, inputs: I, outputs: H, layout: .inputMajor)
-                    if let key = dropoutKey { Dropout.apply(branch, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
+                    if let key = dropoutKey { Dropout.apply(branch, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l), threads: threads) }
                     for i in 0..<(M * H) { hs[l + 1][i] = mid[l][i] + branch[i] }
                 }
             }
@@ -223,7 +224,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
             let n = layerNames[l]
             // dH = d hs[l+1]; MLP half: hs[l+1] = mid + dropout(mlp(ln_2(mid))).
             dTmp.update(from: dH, count: M * H)
-            if let key = s.dropoutKey { Dropout.apply(dTmp, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l)) }
+            if let key = s.dropoutKey { Dropout.apply(dTmp, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(2 + 2 * l), threads: threads) }
             Linear.backward(dinp: dFFa, dweight: g(n.mlpProjWeight), dbias: g(n.mlpProjBias), dout: dTmp, inp: fcAct[l],
                             weight: w(n.mlpProjWeight), rows: M, inputs: I, outputs: H, layout: .inputMajor)
             GELU.backward(dinp: dFFb, dout: dFFa, inp: fcPre[l], count: M * I, variant: config.activation, cache: fcGelu[l], threads: threads)
@@ -233,7 +234,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
                                weight: w(n.ln2Weight), mean: mMean[l], rstd: mRstd[l], rows: M, channels: H, threads: threads)
             // dH = d mid; attention half: mid = hs[l] + dropout(attn(ln_1(hs[l]))).
             dTmp.update(from: dH, count: M * H)
-            if let key = s.dropoutKey { Dropout.apply(dTmp, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l)) }
+            if let key = s.dropoutKey { Dropout.apply(dTmp, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: UInt64(1 + 2 * l), threads: threads) }
             Linear.backward(dinp: dTmp2, dweight: g(n.projWeight), dbias: g(n.projBias), dout: dTmp, inp: ctx[l],
                             weight: w(n.projWeight), rows: M, inputs: H, outputs: H, layout: .inputMajor)
             Attention.backward(dqkv: dQKV, scratch: dAtt, dout: dTmp2, qkv: qkv[l], probs: probs[l], batch: B, length: Tn, hidden: H, heads: NH,
@@ -244,7 +245,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
                                weight: w(n.ln1Weight), mean: aMean[l], rstd: aRstd[l], rows: M, channels: H, threads: threads)
             // dH = d hs[l].
         }
-        if let key = s.dropoutKey { Dropout.apply(dH, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: 0) }
+        if let key = s.dropoutKey { Dropout.apply(dH, count: M * H, p: pDrop, seed: dropoutSeed, key: key, site: 0, threads: threads) }
         inputs.inputIDs.withUnsafeBufferPointer { ids in
             Embedding.backward(dtable: g("transformer.wte.weight"), dout: dH, ids: ids.baseAddress!, rows: M, channels: H)
         }

@@ -9,6 +9,8 @@ public protocol PretrainingModel<Element>: AnyObject {
     var maxBatch: Int { get }
     var maxLength: Int { get }
     var dropoutSeed: UInt64 { get set }
+    /// The workers of the model's loops between matrix products (the optimizer uses them too).
+    var kernelThreads: KernelThreads { get }
     /// Forward pass and loss; `dropoutKey` (a micro-batch counter) switches dropout on.
     func forward(_ inputs: ModelInputs, dropoutKey: UInt64?) throws -> ModelStep
     /// Adds the gradients of `scale · loss` of the last forward pass (same inputs).

@@ -19,6 +19,7 @@ public enum TrainableModel {
     public var parameters: UnsafeMutableBufferPointer<Float> { switch self { case .bert(let m): m.parameters; case .gpt(let m): m.parameters } }
     public var gradients: UnsafeMutableBufferPointer<Float> { switch self { case .bert(let m): m.gradients; case .gpt(let m): m.gradients } }
     public var maxBatch: Int { switch self { case .bert(let m): m.maxBatch; case .gpt(let m): m.maxBatch } }
+    public var kernelThreads: KernelThreads { switch self { case .bert(let m): m.kernelThreads; case .gpt(let m): m.kernelThreads } }
 
     public func setDropoutSeed(_ seed: UInt64) {
         switch self {

@@ -11,9 +11,12 @@ public final class AdamW<T: TrainerFloat> {
     public let m: UnsafeMutableBufferPointer<T>
     public let v: UnsafeMutableBufferPointer<T>
     let table: ParameterTable
+    /// Workers the update is spread over (each element is independent: same bits).
+    let threads: KernelThreads
 
-    public init(table: ParameterTable) {
+    public init(table: ParameterTable, threads: KernelThreads = .serial) {
         self.table = table
+        self.threads = threads
         m = .allocate(capacity: max(1, table.count)); m.initialize(repeating: 0)
         v = .allocate(capacity: max(1, table.count)); v.initialize(repeating: 0)
     }
@@ -36,11 +39,13 @@ public final class AdamW<T: TrainerFloat> {
             let p = parameters.baseAddress! + e.offset, g = gradients.baseAddress! + e.offset
             let mm = m.baseAddress! + e.offset, vv = v.baseAddress! + e.offset
             let d = e.decays ? decay : 1
-            for i in 0..<e.count {
-                p[i] *= d
-                mm[i] = b1 * mm[i] + (1 - b1) * g[i]
-                vv[i] = b2 * vv[i] + (1 - b2) * g[i] * g[i]
-                p[i] -= stepSize * mm[i] / (T.sqrt(vv[i]) / sqrtC2 + eps)
+            threads.forRanges(e.count) { range in
+                for i in range {
+                    p[i] *= d
+                    mm[i] = b1 * mm[i] + (1 - b1) * g[i]
+                    vv[i] = b2 * vv[i] + (1 - b2) * g[i] * g[i]
+                    p[i] -= stepSize * mm[i] / (T.sqrt(vv[i]) / sqrtC2 + eps)
+                }
             }
         }
     }

@@ -70,7 +70,7 @@ public final class Trainer {
         model = try TrainableModel(config: config, maxBatch: options.batchSize, maxLength: loader.maxLength,
                               maxPredictions: options.batchSize * perSequence)
         model.setDropoutSeed(options.seed)
-        optimizer = AdamW(table: model.table)
+        optimizer = AdamW(table: model.table, threads: model.kernelThreads)
         optimizer.beta1 = options.beta1
         optimizer.beta2 = options.beta2
         optimizer.epsilon = options.epsilon
