@@ -3,6 +3,7 @@ and the values the Swift implementation must reproduce (losses, logits, every gr
 AdamW steps). One harness; the model is chosen by a small adapter:
 
     bert    BertForPreTraining (MLM + NSP)        Fixtures/bert-tiny/    (BertReference below)
+    albert  AlbertForPreTraining (MLM + SOP)      Fixtures/albert-tiny/  (AlbertReference below)
     gpt     GPT2LMHeadModel (causal LM)           Fixtures/gpt-tiny/     (gpt_reference.py)
 
     python torch_reference.py [--model M] --make-init DIR    # config.json, init.safetensors, batch.json
@@ -13,7 +14,7 @@ All three modes are deterministic (numpy default_rng(1234) for the weights, a li
 one torch thread). Tensor files are written and read by the small safetensors codec below, so
 the files do not depend on the `safetensors` package. The layout of every file is described in
 Tests/PretextTrainerTests/Fixtures/README.md; regenerate with
-`bash benchmarks/trainer_reference.sh` (MODEL=bert|gpt).
+`bash benchmarks/trainer_reference.sh` (MODEL=bert|gpt|albert).
 """
 import argparse
 import importlib
@@ -28,7 +29,7 @@ import tempfile
 import numpy as np
 import torch
 import transformers
-from transformers import BertConfig, BertForPreTraining
+from transformers import AlbertConfig, AlbertForPreTraining, BertConfig, BertForPreTraining
 
 SEED = 1234
 ADAMW = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-6, "weight_decay": 0.01}
@@ -148,12 +149,13 @@ class BertReference:
     pair_label, pair_output, pair_name = "next_sentence_label", "seq_relationship_logits", "nsp"
 
     def no_decay(self, name):
-        """AdamW group: biases and LayerNorm tensors do not decay."""
-        return name.endswith(".bias") or "LayerNorm" in name
+        """AdamW group, Pretext's rule (ParameterTable.add): biases and LayerNorm tensors, which
+        ALBERT also names `full_layer_layer_norm`, do not decay."""
+        return name.endswith(".bias") or "LayerNorm" in name or "layer_norm" in name
 
     def is_norm_weight(self, name):
         """Initialised as 1 + noise (everything else is 0 + noise)."""
-        return "LayerNorm.weight" in name
+        return name.endswith(("LayerNorm.weight", "layer_norm.weight"))
 
     def read_config(self, directory):
         """The HF config of the model to build, from config.json."""
@@ -190,7 +192,72 @@ class BertReference:
         return [(k, v) for k, v in grads.items() if k.endswith("key.bias")]
 
 
-ADAPTERS = {"bert": BertReference, "gpt": "gpt_reference.GPTReference"}
+class AlbertReference(BertReference):
+    """HF AlbertForPreTraining: factorized embeddings (E = 8 -> H = 16), one layer shared by
+    both layers (Pretext's sharing "all"), MLM + SOP, loss = mean MLM CE + mean SOP CE."""
+
+    model_class = AlbertForPreTraining
+    config_class = AlbertConfig
+    CONFIG = {
+        "architectures": ["AlbertForPreTraining"],
+        "model_type": "albert",
+        "vocab_size": 40,
+        "embedding_size": 8,
+        "hidden_size": 16,
+        "num_hidden_layers": 2,
+        "num_hidden_groups": 1,
+        "inner_group_num": 1,
+        "pretext_sharing": "all",
+        "num_attention_heads": 2,
+        "intermediate_size": 24,
+        "max_position_embeddings": 24,
+        "type_vocab_size": 2,
+        "hidden_act": "gelu_new",
+        "layer_norm_eps": 1e-12,
+        "hidden_dropout_prob": 0.0,
+        "attention_probs_dropout_prob": 0.0,
+        "classifier_dropout_prob": 0.0,
+        "initializer_range": 0.02,
+        "pad_token_id": 0,
+        "tie_word_embeddings": True,
+    }
+    # Batch 3 x 12. Id 1 plays [CLS], 2 [SEP], 3 [MASK]; 0 is padding. Row 1 ends in four padding
+    # positions. Labels are -100 except at 9 positions; row 0 position 9 keeps its own token
+    # (input and label are both 26), and token 9 occurs three times in row 2.
+    BATCH = {
+        "input_ids": [
+            [1, 14, 3, 22, 2, 35, 6, 3, 17, 26, 3, 2],
+            [1, 8, 3, 29, 2, 11, 3, 2, 0, 0, 0, 0],
+            [1, 9, 23, 9, 3, 2, 9, 37, 3, 15, 3, 2],
+        ],
+        "token_type_ids": [
+            [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1],
+            [0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0],
+            [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1],
+        ],
+        "attention_mask": [
+            [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+            [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0],
+            [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+        ],
+        "labels": [
+            [-100, -100, 31, -100, -100, -100, -100, 12, -100, 26, 5, -100],
+            [-100, -100, 19, -100, -100, -100, 39, -100, -100, -100, -100, -100],
+            [-100, -100, -100, -100, 21, -100, -100, -100, 9, -100, 33, -100],
+        ],
+        "sentence_order_label": [1, 0, 1],
+    }
+    FINAL_PARAMS = [
+        "albert.embeddings.word_embeddings.weight",
+        "albert.encoder.embedding_hidden_mapping_in.weight",
+        "albert.encoder.albert_layer_groups.0.albert_layers.0.attention.query.weight",
+        "albert.encoder.albert_layer_groups.0.albert_layers.0.full_layer_layer_norm.weight",
+        "predictions.bias",
+    ]
+    pair_label, pair_output, pair_name = "sentence_order_label", "sop_logits", "sop"
+
+
+ADAPTERS = {"bert": BertReference, "albert": AlbertReference, "gpt": "gpt_reference.GPTReference"}
 
 
 def adapter_for(model):
