@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Checks that `pretext train` checkpoints are Hugging Face checkpoints: trains a tiny BERT
-# (pipelines/bert-nsp.toml, dynamic masking) and a tiny GPT-2 (pipelines/gpt-causal.toml) for 5
-# steps on shards built into a temporary folder, loads the newest checkpoint with
-# BertForPreTraining / GPT2LMHeadModel.from_pretrained (no missing or unexpected keys except the
-# tied output layer) and compares HF's losses on the first batch with `pretext eval`
+# (pipelines/bert-nsp.toml, dynamic masking), a tiny GPT-2 (pipelines/gpt-causal.toml) and a tiny
+# ALBERT (pipelines/albert-sop.toml) for 5 steps on shards built into a temporary folder, loads
+# the newest checkpoint with BertForPreTraining / GPT2LMHeadModel / AlbertForPreTraining
+# .from_pretrained (no missing or unexpected keys except the tied output layer) and compares
+# HF's losses on the first batch with `pretext eval`
 # (see benchmarks/tools/hf_checkpoint.py). Prints one "hf-checkpoint <model> OK|FAIL" line each.
 #
-#   bash benchmarks/hf_checkpoint.sh           # MODELS=bert,gpt  KEEP=1 keeps the temp folder
+#   bash benchmarks/hf_checkpoint.sh           # MODELS=bert,gpt,albert  KEEP=1 keeps the temp folder
 #
 # Builds the release binary first (swift build -c release --product pretext) when it is missing
 # or older than the sources. Needs the benchmark virtualenv (torch, transformers, numpy).
@@ -15,7 +16,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${WORK:-/var/tmp/pretext-bench}"
 PY="${PY:-$WORK/venv/bin/python}"
 PRETEXT="$ROOT/.build/release/pretext"
-MODELS="${MODELS:-bert,gpt}"
+MODELS="${MODELS:-bert,gpt,albert}"
 export OMP_NUM_THREADS=1
 
 if [[ ! -x "$PRETEXT" ]] || [[ -n "$(find "$ROOT/Sources" "$ROOT/Package.swift" "$ROOT/Package.resolved" -newer "$PRETEXT" -type f 2>/dev/null | head -1)" ]]; then

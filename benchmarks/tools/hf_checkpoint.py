@@ -1,18 +1,20 @@
 """Checks that a checkpoint written by `pretext train` is a Hugging Face checkpoint: it loads with
-`from_pretrained` (BertForPreTraining / GPT2LMHeadModel) with no missing or unexpected keys
-except the tied output layer, and HF computes the same losses on the first batch as `pretext eval`.
+`from_pretrained` (BertForPreTraining / GPT2LMHeadModel / AlbertForPreTraining) with no missing
+or unexpected keys except the tied output layer, and HF computes the same losses on the first
+batch as `pretext eval`.
 
-    python hf_checkpoint.py --pretext .build/release/pretext --work TMP [--models bert,gpt]
+    python hf_checkpoint.py --pretext .build/release/pretext --work TMP [--models bert,gpt,albert]
 
 For each model: `pretext build` shards into TMP (BERT: pipelines/bert-nsp.toml with dynamic
-masking; GPT: pipelines/gpt-causal.toml), `pretext train --steps 5` (pipelines/models/
-bert-tiny.json, gpt-tiny.json), `from_pretrained` on the newest checkpoint folder, the first
-batch of `pretext batches --no-shuffle --batch-size 8 --json` (storage order, epoch 0 masks —
-the batch `pretext eval --batch-size 8 --batches 1` uses), padded with id 0 and an attention
-mask, HF's losses in eval mode, and `pretext eval` on that batch. BERT: MLM loss (mean CE over
-labels != -100) and NSP loss (mean CE over the rows); GPT: the causal-LM loss, with Pretext's
-labels, which are already shifted (labels[t] is the token at t + 1), so logits[t] is scored
-against labels[t]. Prints one verdict line per model; exits 1 if any check fails.
+masking; GPT: pipelines/gpt-causal.toml; ALBERT: pipelines/albert-sop.toml, static n-gram
+masking), `pretext train --steps 5` (pipelines/models/bert-tiny.json, gpt-tiny.json,
+albert-tiny.json), `from_pretrained` on the newest checkpoint folder, the first batch of
+`pretext batches --no-shuffle --batch-size 8 --json` (storage order, epoch 0 masks — the batch
+`pretext eval --batch-size 8 --batches 1` uses), padded with id 0 and an attention mask, HF's
+losses in eval mode, and `pretext eval` on that batch. BERT and ALBERT: MLM loss (mean CE over
+labels != -100) and NSP / SOP loss (mean CE over the rows); GPT: the causal-LM loss, with
+Pretext's labels, which are already shifted (labels[t] is the token at t + 1), so logits[t] is
+scored against labels[t]. Prints one verdict line per model; exits 1 if any check fails.
 """
 import argparse
 import json
@@ -25,10 +27,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 import transformers
-from transformers import BertForPreTraining, GPT2LMHeadModel
+from transformers import AlbertForPreTraining, BertForPreTraining, GPT2LMHeadModel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_reference import read_safetensors, tied_keys  # noqa: E402
+from torch_reference import read_safetensors, tied_keys, untied  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 BATCH_SIZE = 8
@@ -36,10 +38,14 @@ STEPS = 5
 RTOL = 1e-4        # HF vs Pretext, relative
 PRINTED = 5e-7     # `pretext eval` prints 6 decimals: half a unit of the last digit
 
+# "pair": the sentence-pair task's name and HF's output field of its logits (None: causal LM).
 MODELS = {
     "bert": {"pipeline": "pipelines/bert-nsp.toml", "set": ["masking.mode=dynamic"], "model": "pipelines/models/bert-tiny.json",
-             "cls": BertForPreTraining},
-    "gpt": {"pipeline": "pipelines/gpt-causal.toml", "set": [], "model": "pipelines/models/gpt-tiny.json", "cls": GPT2LMHeadModel},
+             "cls": BertForPreTraining, "pair": ("NSP", "seq_relationship_logits")},
+    "gpt": {"pipeline": "pipelines/gpt-causal.toml", "set": [], "model": "pipelines/models/gpt-tiny.json", "cls": GPT2LMHeadModel,
+            "pair": None},
+    "albert": {"pipeline": "pipelines/albert-sop.toml", "set": [], "model": "pipelines/models/albert-tiny.json",
+               "cls": AlbertForPreTraining, "pair": ("SOP", "sop_logits")},
 }
 
 
@@ -102,14 +108,14 @@ def load(cls, checkpoint, attn):
     return model, info, problems
 
 
-def hf_losses(kind, model, batch):
+def hf_losses(spec, model, batch):
     with torch.no_grad():
-        if kind == "bert":
+        if spec["pair"]:
             out = model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"], attention_mask=batch["attention_mask"])
             vocab = out.prediction_logits.shape[-1]
             mlm = F.cross_entropy(out.prediction_logits.reshape(-1, vocab), batch["labels"].reshape(-1), ignore_index=-100)
-            nsp = F.cross_entropy(out.seq_relationship_logits, batch["pair_label"], ignore_index=-100)
-            return mlm.item(), nsp.item()
+            pair = F.cross_entropy(getattr(out, spec["pair"][1]), batch["pair_label"], ignore_index=-100)
+            return mlm.item(), pair.item()
         logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
         lm = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch["labels"].reshape(-1), ignore_index=-100)
         return lm.item(), None
@@ -143,12 +149,10 @@ def check(kind, pretext, work):
         differ = [n for n, a in arrays.items() if n not in state or not np.array_equal(state[n].detach().numpy(), a)]
         if differ:
             problems.append("%s: tensors differ from model.safetensors after loading: %s" % (attn, differ))
-        if kind == "bert":
-            if model.cls.predictions.decoder.weight is not model.bert.embeddings.word_embeddings.weight:
-                problems.append("%s: MLM decoder weight not tied" % attn)
-        elif model.lm_head.weight is not model.transformer.wte.weight:
-            problems.append("%s: lm_head not tied" % attn)
-        results[attn] = hf_losses(kind, model, batch)
+        broken = untied(model)
+        if broken:
+            problems.append("%s: not tied: %s" % (attn, ", ".join(broken)))
+        results[attn] = hf_losses(spec, model, batch)
         if attn == "eager":
             missing = sorted(info.get("missing_keys", []))
             tied = tied_keys(model)
@@ -156,16 +160,17 @@ def check(kind, pretext, work):
     px_main, px_pair = pretext_eval(pretext, shards, run_dir)
     hf_main, hf_pair = results["eager"]
     sdpa_d = abs(results["sdpa"][0] - hf_main)
-    label = "MLM" if kind == "bert" else "LM"
+    label = "MLM" if spec["pair"] else "LM"
     if not agree(hf_main, px_main):
-        problems.append("%s loss HF %.6f vs pretext %.4f" % (label, hf_main, px_main))
-    line = "%s loss HF %.6f pretext %.4f (|d| %.1e, rel %.1e)" % (label, hf_main, px_main, abs(hf_main - px_main),
+        problems.append("%s loss HF %.6f vs pretext %.6f" % (label, hf_main, px_main))
+    line = "%s loss HF %.6f pretext %.6f (|d| %.1e, rel %.1e)" % (label, hf_main, px_main, abs(hf_main - px_main),
                                                                 abs(hf_main - px_main) / abs(hf_main))
-    if kind == "bert":
+    if spec["pair"]:
+        pair = spec["pair"][0]
         if not agree(hf_pair, px_pair):
-            problems.append("NSP loss HF %.6f vs pretext %.4f" % (hf_pair, px_pair))
-        line += "; NSP loss HF %.6f pretext %.4f (|d| %.1e, rel %.1e)" % (hf_pair, px_pair, abs(hf_pair - px_pair),
-                                                                         abs(hf_pair - px_pair) / abs(hf_pair))
+            problems.append("%s loss HF %.6f vs pretext %.6f" % (pair, hf_pair, px_pair))
+        line += "; %s loss HF %.6f pretext %.6f (|d| %.1e, rel %.1e)" % (pair, hf_pair, px_pair, abs(hf_pair - px_pair),
+                                                                        abs(hf_pair - px_pair) / abs(hf_pair))
         sdpa_d = max(sdpa_d, abs(results["sdpa"][1] - hf_pair))
     verdict = "OK" if not problems else "FAIL"
     print("hf-checkpoint %s %s: %s loads %d tensors from %s (missing %s = tied %s; no unexpected keys); batch 8 x %s, "
@@ -180,7 +185,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pretext", default=os.path.join(ROOT, ".build/release/pretext"))
     parser.add_argument("--work", required=True, help="scratch folder for shards and runs")
-    parser.add_argument("--models", default="bert,gpt")
+    parser.add_argument("--models", default="bert,gpt,albert")
     args = parser.parse_args()
     torch.set_num_threads(1)
     transformers.utils.logging.disable_progress_bar()

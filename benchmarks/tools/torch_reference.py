@@ -1,17 +1,24 @@
-"""PyTorch reference for the Swift trainer's tests: a tiny Hugging Face BertForPreTraining
-(vocab 40, hidden 16, 2 layers, 2 heads, intermediate 24), one fixed batch, and the values the
-Swift implementation must reproduce (losses, logits, every gradient, 10 AdamW steps).
+"""PyTorch reference for the Swift trainer's tests: a tiny Hugging Face model, one fixed batch,
+and the values the Swift implementation must reproduce (losses, logits, every gradient, 10
+AdamW steps). One harness; the model is chosen by a small adapter:
 
-    python torch_reference.py --make-init DIR    # config.json, init.safetensors, batch.json
-    python torch_reference.py --golden DIR       # golden.safetensors (+ float32-vs-float64 table)
-    python torch_reference.py --check-load DIR   # init.safetensors loads via from_pretrained
+    bert    BertForPreTraining (MLM + NSP)        Fixtures/bert-tiny/    (BertReference below)
+    albert  AlbertForPreTraining (MLM + SOP)      Fixtures/albert-tiny/  (AlbertReference below)
+    gpt     GPT2LMHeadModel (causal LM)           Fixtures/gpt-tiny/     (gpt_reference.py)
+
+    python torch_reference.py [--model M] --make-init DIR    # config.json, init.safetensors, batch.json
+    python torch_reference.py [--model M] --golden DIR       # golden.safetensors (+ float32-vs-float64 table)
+    python torch_reference.py [--model M] --check-load DIR   # init.safetensors loads via from_pretrained
 
 All three modes are deterministic (numpy default_rng(1234) for the weights, a literal batch,
 one torch thread). Tensor files are written and read by the small safetensors codec below, so
 the files do not depend on the `safetensors` package. The layout of every file is described in
-Tests/PretextTrainerTests/Fixtures/README.md; regenerate with `bash benchmarks/trainer_reference.sh`.
+Tests/PretextTrainerTests/Fixtures/README.md; regenerate with
+`bash benchmarks/trainer_reference.sh` (MODEL=bert|gpt|albert).
 """
 import argparse
+import importlib
+import inspect
 import json
 import os
 import shutil
@@ -22,63 +29,11 @@ import tempfile
 import numpy as np
 import torch
 import transformers
-from transformers import BertConfig, BertForPreTraining
-
-CONFIG = {
-    "architectures": ["BertForPreTraining"],
-    "model_type": "bert",
-    "vocab_size": 40,
-    "hidden_size": 16,
-    "num_hidden_layers": 2,
-    "num_attention_heads": 2,
-    "intermediate_size": 24,
-    "max_position_embeddings": 24,
-    "type_vocab_size": 2,
-    "hidden_act": "gelu",
-    "layer_norm_eps": 1e-12,
-    "hidden_dropout_prob": 0.0,
-    "attention_probs_dropout_prob": 0.0,
-    "initializer_range": 0.02,
-    "pad_token_id": 0,
-    "tie_word_embeddings": True,
-}
-
-# Batch 3 x 11. Id 1 plays [CLS], 2 [SEP], 3 [MASK] (the model gives them no special meaning);
-# 0 is padding. Row 2 ends in three padding positions. Labels are -100 except at the masked
-# positions (row 2 position 6 is an "unchanged" masked token: input and label are both 20).
-BATCH = {
-    "input_ids": [
-        [1, 12, 3, 25, 7, 2, 30, 3, 19, 3, 2],
-        [1, 5, 17, 22, 2, 9, 3, 38, 11, 27, 2],
-        [1, 31, 3, 4, 2, 3, 20, 2, 0, 0, 0],
-    ],
-    "token_type_ids": [
-        [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1],
-        [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1],
-        [0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0],
-    ],
-    "attention_mask": [
-        [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
-        [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
-        [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0],
-    ],
-    "labels": [
-        [-100, -100, 14, -100, -100, -100, -100, 8, -100, 33, -100],
-        [-100, -100, -100, -100, -100, -100, 16, -100, -100, -100, -100],
-        [-100, -100, 13, -100, -100, 39, 20, -100, -100, -100, -100],
-    ],
-    "next_sentence_label": [0, 1, 0],
-}
+from transformers import AlbertConfig, AlbertForPreTraining, BertConfig, BertForPreTraining
 
 SEED = 1234
 ADAMW = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-6, "weight_decay": 0.01}
 ADAMW_STEPS = 10
-FINAL_PARAMS = [
-    "bert.embeddings.word_embeddings.weight",
-    "bert.encoder.layer.0.attention.self.query.weight",
-    "bert.encoder.layer.0.attention.output.LayerNorm.weight",
-    "cls.predictions.bias",
-]
 RTOL, ATOL = 1e-4, 1e-5
 
 # ---------------------------------------------------------------------------------------------
@@ -130,11 +85,201 @@ def read_safetensors(path):
 
 
 # ---------------------------------------------------------------------------------------------
+# adapters: what differs between the models
+
+
+class BertReference:
+    """HF BertForPreTraining: MLM + NSP, loss = mean MLM CE + mean NSP CE (HF's own loss).
+    The base of every adapter; a subclass overrides the class attributes and, where its loss is
+    not HF's, `forward` and `loss`."""
+
+    model_class = BertForPreTraining
+    config_class = BertConfig
+    CONFIG = {
+        "architectures": ["BertForPreTraining"],
+        "model_type": "bert",
+        "vocab_size": 40,
+        "hidden_size": 16,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 24,
+        "max_position_embeddings": 24,
+        "type_vocab_size": 2,
+        "hidden_act": "gelu",
+        "layer_norm_eps": 1e-12,
+        "hidden_dropout_prob": 0.0,
+        "attention_probs_dropout_prob": 0.0,
+        "initializer_range": 0.02,
+        "pad_token_id": 0,
+        "tie_word_embeddings": True,
+    }
+    # Batch 3 x 11. Id 1 plays [CLS], 2 [SEP], 3 [MASK] (the model gives them no special meaning);
+    # 0 is padding. Row 2 ends in three padding positions. Labels are -100 except at the masked
+    # positions (row 2 position 6 is an "unchanged" masked token: input and label are both 20).
+    BATCH = {
+        "input_ids": [
+            [1, 12, 3, 25, 7, 2, 30, 3, 19, 3, 2],
+            [1, 5, 17, 22, 2, 9, 3, 38, 11, 27, 2],
+            [1, 31, 3, 4, 2, 3, 20, 2, 0, 0, 0],
+        ],
+        "token_type_ids": [
+            [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1],
+            [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1],
+            [0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0],
+        ],
+        "attention_mask": [
+            [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+            [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+            [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0],
+        ],
+        "labels": [
+            [-100, -100, 14, -100, -100, -100, -100, 8, -100, 33, -100],
+            [-100, -100, -100, -100, -100, -100, 16, -100, -100, -100, -100],
+            [-100, -100, 13, -100, -100, 39, 20, -100, -100, -100, -100],
+        ],
+        "next_sentence_label": [0, 1, 0],
+    }
+    FINAL_PARAMS = [
+        "bert.embeddings.word_embeddings.weight",
+        "bert.encoder.layer.0.attention.self.query.weight",
+        "bert.encoder.layer.0.attention.output.LayerNorm.weight",
+        "cls.predictions.bias",
+    ]
+    # The sentence-pair head: the batch key of its labels, HF's output field, the golden's name.
+    pair_label, pair_output, pair_name = "next_sentence_label", "seq_relationship_logits", "nsp"
+
+    def no_decay(self, name):
+        """AdamW group, Pretext's rule (ParameterTable.add): biases and LayerNorm tensors, which
+        ALBERT also names `full_layer_layer_norm`, do not decay."""
+        return name.endswith(".bias") or "LayerNorm" in name or "layer_norm" in name
+
+    def is_norm_weight(self, name):
+        """Initialised as 1 + noise (everything else is 0 + noise)."""
+        return name.endswith(("LayerNorm.weight", "layer_norm.weight"))
+
+    def read_config(self, directory):
+        """The HF config of the model to build, from config.json."""
+        return self.config_class.from_json_file(os.path.join(directory, "config.json"))
+
+    def prepare(self, model):
+        """Adjusts a freshly built (or loaded) model."""
+
+    def loss(self, model, batch):
+        return model(**batch).loss
+
+    def forward(self, model, batch):
+        """The golden outputs: losses and logits (at the labelled positions only)."""
+        out = model(**batch)
+        vocab = model.config.vocab_size
+        ce = torch.nn.CrossEntropyLoss()
+        mlm = ce(out.prediction_logits.reshape(-1, vocab), batch["labels"].reshape(-1))
+        pair_logits = getattr(out, self.pair_output)
+        pair = ce(pair_logits.reshape(-1, 2), batch[self.pair_label].reshape(-1))
+        if not torch.allclose(out.loss, mlm + pair, rtol=0, atol=0):
+            sys.exit("HF loss %r != mlm + %s %r" % (out.loss.item(), self.pair_name, (mlm + pair).item()))
+        labelled = batch["labels"] != -100
+        return {
+            "loss": out.loss,
+            "mlm_loss": mlm,
+            self.pair_name + "_loss": pair,
+            "mlm_logits": out.prediction_logits[labelled],  # row-major (batch row, position)
+            self.pair_name + "_logits": pair_logits,
+        }
+
+    def zero_gradients(self, grads):
+        """(label, values) of gradients that are analytically 0 (a key bias shifts all of a
+        query's scores by one constant, which the softmax ignores)."""
+        return [(k, v) for k, v in grads.items() if k.endswith("key.bias")]
+
+
+class AlbertReference(BertReference):
+    """HF AlbertForPreTraining: factorized embeddings (E = 8 -> H = 16), one layer shared by
+    both layers (Pretext's sharing "all"), MLM + SOP, loss = mean MLM CE + mean SOP CE."""
+
+    model_class = AlbertForPreTraining
+    config_class = AlbertConfig
+    CONFIG = {
+        "architectures": ["AlbertForPreTraining"],
+        "model_type": "albert",
+        "vocab_size": 40,
+        "embedding_size": 8,
+        "hidden_size": 16,
+        "num_hidden_layers": 2,
+        "num_hidden_groups": 1,
+        "inner_group_num": 1,
+        "pretext_sharing": "all",
+        "num_attention_heads": 2,
+        "intermediate_size": 24,
+        "max_position_embeddings": 24,
+        "type_vocab_size": 2,
+        "hidden_act": "gelu_new",
+        "layer_norm_eps": 1e-12,
+        "hidden_dropout_prob": 0.0,
+        "attention_probs_dropout_prob": 0.0,
+        "classifier_dropout_prob": 0.0,
+        "initializer_range": 0.02,
+        "pad_token_id": 0,
+        "tie_word_embeddings": True,
+    }
+    # Batch 3 x 12. Id 1 plays [CLS], 2 [SEP], 3 [MASK]; 0 is padding. Row 1 ends in four padding
+    # positions. Labels are -100 except at 9 positions; row 0 position 9 keeps its own token
+    # (input and label are both 26), and token 9 occurs three times in row 2.
+    BATCH = {
+        "input_ids": [
+            [1, 14, 3, 22, 2, 35, 6, 3, 17, 26, 3, 2],
+            [1, 8, 3, 29, 2, 11, 3, 2, 0, 0, 0, 0],
+            [1, 9, 23, 9, 3, 2, 9, 37, 3, 15, 3, 2],
+        ],
+        "token_type_ids": [
+            [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1],
+            [0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0],
+            [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1],
+        ],
+        "attention_mask": [
+            [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+            [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0],
+            [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+        ],
+        "labels": [
+            [-100, -100, 31, -100, -100, -100, -100, 12, -100, 26, 5, -100],
+            [-100, -100, 19, -100, -100, -100, 39, -100, -100, -100, -100, -100],
+            [-100, -100, -100, -100, 21, -100, -100, -100, 9, -100, 33, -100],
+        ],
+        "sentence_order_label": [1, 0, 1],
+    }
+    FINAL_PARAMS = [
+        "albert.embeddings.word_embeddings.weight",
+        "albert.encoder.embedding_hidden_mapping_in.weight",
+        "albert.encoder.albert_layer_groups.0.albert_layers.0.attention.query.weight",
+        "albert.encoder.albert_layer_groups.0.albert_layers.0.full_layer_layer_norm.weight",
+        "predictions.bias",
+    ]
+    pair_label, pair_output, pair_name = "sentence_order_label", "sop_logits", "sop"
+
+
+ADAPTERS = {"bert": BertReference, "albert": AlbertReference, "gpt": "gpt_reference.GPTReference"}
+
+
+def adapter_for(model):
+    cls = ADAPTERS[model]
+    if isinstance(cls, str):  # defined in another file, which imports this one
+        module, name = cls.rsplit(".", 1)
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        cls = getattr(importlib.import_module(module), name)
+    return cls()
+
+
+def generator(adapter):
+    """The file that defines `adapter` (recorded in golden.safetensors)."""
+    return "benchmarks/tools/" + os.path.basename(inspect.getfile(type(adapter)))
+
+
+# ---------------------------------------------------------------------------------------------
 # model helpers
 
 
 def tied_keys(model):
-    """State-dict names that alias another parameter (the MLM decoder weight and bias)."""
+    """State-dict names that alias another parameter (the output layer's weight and bias)."""
     return sorted(getattr(model, "_tied_weights_keys", None) or {})
 
 
@@ -143,15 +288,28 @@ def stored_names(model):
     return [name for name in model.state_dict() if name not in tied]
 
 
-def build_model(directory, dtype=torch.float32, attn="eager"):
-    config = BertConfig.from_json_file(os.path.join(directory, "config.json"))
+def untied(model):
+    """The tied names whose tensor is not (any longer) the one it is tied to."""
+    ties = getattr(model, "_tied_weights_keys", None) or {}
+    return ["%s -> %s" % (a, b) for a, b in sorted(ties.items()) if model.get_parameter(a) is not model.get_parameter(b)]
+
+
+def check_ties(model):
+    broken = untied(model)
+    if broken:
+        sys.exit("not tied: %s" % ", ".join(broken))
+
+
+def build_model(adapter, directory, dtype=torch.float32, attn="eager"):
+    config = adapter.read_config(directory)
     config._attn_implementation = attn
-    model = BertForPreTraining(config).to(dtype)
+    model = adapter.model_class(config).to(dtype)
+    adapter.prepare(model)
     model.eval()
     return model
 
 
-def load_init(model, directory):
+def load_init(adapter, model, directory):
     """Copies init.safetensors into `model`; checks the names and that the ties still hold."""
     arrays, _ = read_safetensors(os.path.join(directory, "init.safetensors"))
     dtype = next(model.parameters()).dtype
@@ -159,16 +317,10 @@ def load_init(model, directory):
     result = model.load_state_dict(state, strict=False)
     missing, unexpected = sorted(result.missing_keys), sorted(result.unexpected_keys)
     if missing != tied_keys(model) or unexpected:
-        sys.exit("init.safetensors does not match BertForPreTraining: missing %s unexpected %s" % (missing, unexpected))
+        sys.exit("init.safetensors does not match %s: missing %s unexpected %s" % (
+            adapter.model_class.__name__, missing, unexpected))
     check_ties(model)
     return arrays
-
-
-def check_ties(model):
-    if model.cls.predictions.decoder.weight is not model.bert.embeddings.word_embeddings.weight:
-        sys.exit("decoder weight is not tied to the word embeddings")
-    if model.cls.predictions.decoder.bias is not model.cls.predictions.bias:
-        sys.exit("decoder bias is not tied to cls.predictions.bias")
 
 
 def load_batch(directory):
@@ -177,63 +329,45 @@ def load_batch(directory):
     return {key: torch.tensor(value, dtype=torch.long) for key, value in batch.items()}
 
 
-def forward(model, batch):
-    out = model(**batch)
-    vocab = model.config.vocab_size
-    ce = torch.nn.CrossEntropyLoss()
-    mlm = ce(out.prediction_logits.reshape(-1, vocab), batch["labels"].reshape(-1))
-    nsp = ce(out.seq_relationship_logits.reshape(-1, 2), batch["next_sentence_label"].reshape(-1))
-    if not torch.allclose(out.loss, mlm + nsp, rtol=0, atol=0):
-        sys.exit("HF loss %r != mlm + nsp %r" % (out.loss.item(), (mlm + nsp).item()))
-    labelled = batch["labels"] != -100
-    return {
-        "loss": out.loss,
-        "mlm_loss": mlm,
-        "nsp_loss": nsp,
-        "mlm_logits": out.prediction_logits[labelled],  # row-major (batch row, position)
-        "nsp_logits": out.seq_relationship_logits,
-    }
-
-
-def param_groups(model):
-    decay, no_decay = [], []
+def param_groups(adapter, model):
+    decay, keep = [], []
     for name, param in model.named_parameters():  # named_parameters() lists each tied tensor once
-        (no_decay if name.endswith(".bias") or "LayerNorm" in name else decay).append(param)
+        (keep if adapter.no_decay(name) else decay).append(param)
     return [
         {"params": decay, "weight_decay": ADAMW["weight_decay"]},
-        {"params": no_decay, "weight_decay": 0.0},
+        {"params": keep, "weight_decay": 0.0},
     ]
 
 
-def run_golden(directory, dtype, attn="eager"):
+def run_golden(adapter, directory, dtype, attn="eager"):
     """Forward + backward once, then ADAMW_STEPS AdamW steps from the initial weights."""
     batch = load_batch(directory)
-    model = build_model(directory, dtype, attn)
-    load_init(model, directory)
+    model = build_model(adapter, directory, dtype, attn)
+    load_init(adapter, model, directory)
     names = stored_names(model)
     params = dict(model.named_parameters())
     model.zero_grad(set_to_none=True)
-    outputs = forward(model, batch)
+    outputs = adapter.forward(model, batch)
     outputs["loss"].backward()
     result = {key: value.detach().reshape(-1) if value.dim() == 0 else value.detach() for key, value in outputs.items()}
     for name in names:
         result["grad." + name] = params[name].grad.detach().clone()
 
-    model = build_model(directory, dtype, attn)
-    load_init(model, directory)
-    optimizer = torch.optim.AdamW(param_groups(model), lr=ADAMW["lr"], betas=ADAMW["betas"], eps=ADAMW["eps"],
+    model = build_model(adapter, directory, dtype, attn)
+    load_init(adapter, model, directory)
+    optimizer = torch.optim.AdamW(param_groups(adapter, model), lr=ADAMW["lr"], betas=ADAMW["betas"], eps=ADAMW["eps"],
                                   foreach=False)
     losses = []
     for _ in range(ADAMW_STEPS):
         optimizer.zero_grad(set_to_none=True)
-        loss = model(**batch).loss
+        loss = adapter.loss(model, batch)
         losses.append(loss.detach().reshape(1))
         loss.backward()
         optimizer.step()
     check_ties(model)
     result["adamw_losses"] = torch.cat(losses)
     params = dict(model.named_parameters())
-    for name in FINAL_PARAMS:
+    for name in adapter.FINAL_PARAMS:
         result["final." + name] = params[name].detach().clone()
     return result
 
@@ -244,81 +378,91 @@ def compare(a32, a64):
     return d.max().item(), a64.abs().max().item(), (d / (ATOL + RTOL * a64.abs())).max().item()
 
 
-# ---------------------------------------------------------------------------------------------
-# modes
-
-
-def make_init(directory):
-    os.makedirs(directory, exist_ok=True)
-    with open(os.path.join(directory, "config.json"), "w") as f:
-        json.dump(CONFIG, f, indent=2)
-        f.write("\n")
-    model = build_model(directory)
-    shapes = {name: tuple(t.shape) for name, t in model.state_dict().items()}
-    rng = np.random.default_rng(SEED)
-    tensors = {}
-    for name in sorted(stored_names(model)):
-        noise = rng.normal(0.0, 0.02, size=shapes[name])
-        if "LayerNorm.weight" in name:
-            value = 1.0 + noise
-        else:  # weight matrices, embeddings, and biases (zero + noise)
-            value = noise
-        tensors[name] = value.astype(np.float32)
-    write_safetensors(os.path.join(directory, "init.safetensors"), tensors, {"format": "pt"})
-    with open(os.path.join(directory, "batch.json"), "w") as f:
+def write_batch(path, batch):
+    """batch.json: one line per row of a 2-D entry."""
+    with open(path, "w") as f:
         f.write("{\n")
-        for i, key in enumerate(BATCH):
-            value = BATCH[key]
+        for i, key in enumerate(batch):
+            value = batch[key]
             if isinstance(value[0], list):
                 rows = ",\n".join("    " + json.dumps(row) for row in value)
                 text = "[\n%s\n  ]" % rows
             else:
                 text = json.dumps(value)
-            f.write('  "%s": %s%s\n' % (key, text, "," if i + 1 < len(BATCH) else ""))
+            f.write('  "%s": %s%s\n' % (key, text, "," if i + 1 < len(batch) else ""))
         f.write("}\n")
-    print("make-init: %d tensors, %d parameters -> %s" % (len(tensors), sum(t.size for t in tensors.values()), directory))
 
 
-def golden(directory):
-    g32 = run_golden(directory, torch.float32)
-    g64 = run_golden(directory, torch.float64)
-    rows = []
-    groups = [
-        ("loss, mlm_loss, nsp_loss", ["loss", "mlm_loss", "nsp_loss"]),
-        ("mlm_logits", ["mlm_logits"]),
-        ("nsp_logits", ["nsp_logits"]),
-        ("grad.* (all)", [k for k in g32 if k.startswith("grad.")]),
+# ---------------------------------------------------------------------------------------------
+# modes
+
+
+def make_init(adapter, directory):
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "config.json"), "w") as f:
+        json.dump(adapter.CONFIG, f, indent=2)
+        f.write("\n")
+    model = build_model(adapter, directory)
+    state = model.state_dict()
+    shapes = {name: tuple(t.shape) for name, t in state.items()}
+    buffers = sorted(name for name, _ in model.named_buffers())
+    rng = np.random.default_rng(SEED)
+    tensors = {}
+    for name in sorted(stored_names(model)):
+        noise = rng.normal(0.0, 0.02, size=shapes[name])
+        # Norm weights 1 + noise; weight matrices, embeddings and biases (zero + noise) as drawn.
+        value = 1.0 + noise if adapter.is_norm_weight(name) else noise
+        tensors[name] = value.astype(np.float32)
+    write_safetensors(os.path.join(directory, "init.safetensors"), tensors, {"format": "pt"})
+    write_batch(os.path.join(directory, "batch.json"), adapter.BATCH)
+    decaying = sum(not adapter.no_decay(name) for name in tensors)
+    print("make-init: %d tensors (%d decay, %d no decay), %d parameters -> %s (HF state_dict: %d names, tied %s, "
+          "buffers %s)" % (len(tensors), decaying, len(tensors) - decaying, sum(t.size for t in tensors.values()), directory,
+                           len(state), tied_keys(model), buffers or "none"))
+
+
+def golden(adapter, directory):
+    g32 = run_golden(adapter, directory, torch.float32)
+    g64 = run_golden(adapter, directory, torch.float64)
+    grads = [k for k in g32 if k.startswith("grad.")]
+    outputs = [k for k in g32 if not k.startswith(("grad.", "final.")) and k != "adamw_losses"]  # forward's order
+    scalars = [k for k in outputs if g32[k].numel() == 1]
+    groups = [(", ".join(scalars), scalars)] + [(k, [k]) for k in outputs if k not in scalars] + [
+        ("grad.* (all)", grads),
         ("adamw_losses", ["adamw_losses"]),
         ("final.*", [k for k in g32 if k.startswith("final.")]),
     ]
-    metadata = {"format": "pt", "generator": "benchmarks/tools/torch_reference.py",
+    metadata = {"format": "pt", "generator": generator(adapter),
                 "torch": torch.__version__, "rtol": str(RTOL), "atol": str(ATOL)}
+    rows = []
     print("float32 vs float64 (same init, same batch); ratio = max |d| / (%g + %g |f64|), <= 1 passes" % (ATOL, RTOL))
     for label, keys in groups:
         stats = [compare(g32[k], g64[k]) for k in keys]
         worst = max(range(len(keys)), key=lambda i: stats[i][2])
         max_abs = max(s[0] for s in stats)
         max_ref = max(s[1] for s in stats)
-        line = "  %-26s max|d| %.3e  max|f64| %.3e  ratio %.3f (worst %s)" % (label, max_abs, max_ref, stats[worst][2], keys[worst])
-        print(line)
+        print("  %-26s max|d| %.3e  max|f64| %.3e  ratio %.3f (worst %s)" % (label, max_abs, max_ref, stats[worst][2], keys[worst]))
         rows.append({"group": label, "max_abs_diff": max_abs, "max_abs_f64": max_ref, "ratio": stats[worst][2], "worst": keys[worst]})
-    for k in sorted(g32):
-        if k.startswith("grad."):
-            a, r, q = compare(g32[k], g64[k])
-            print("    %-62s max|d| %.2e  max|f64| %.2e  ratio %.3f  max|d|/max|f64| %.1e" % (k, a, r, q, a / r))
+    width = max(len(k) for k in grads)
+    for k in sorted(grads):
+        a, r, q = compare(g32[k], g64[k])
+        print("    %-*s max|d| %.2e  max|f64| %.2e  ratio %.3f  max|d|/max|f64| %.1e" % (width, k, a, r, q, a / r))
+    zeros64 = dict(adapter.zero_gradients(g64))
+    for label, values in adapter.zero_gradients(g32):
+        print("    %s: max |g| f32 %.2e f64 %.2e (analytically 0)" % (
+            label, values.abs().max().item(), zeros64[label].abs().max().item()))
     metadata["f32_vs_f64"] = json.dumps(rows, separators=(",", ":"))
-    sdpa = run_golden(directory, torch.float32, attn="sdpa")
+    sdpa = run_golden(adapter, directory, torch.float32, attn="sdpa")
     print("  eager vs sdpa attention (float32): loss |d| %.3e, grads max|d| %.3e" % (
-        (sdpa["loss"] - g32["loss"]).abs().max().item(),
-        max((sdpa[k] - g32[k]).abs().max().item() for k in g32 if k.startswith("grad."))))
+        (sdpa["loss"] - g32["loss"]).abs().max().item(), max((sdpa[k] - g32[k]).abs().max().item() for k in grads)))
     tensors = {k: v.to(torch.float32).numpy() for k, v in g32.items()}
     write_safetensors(os.path.join(directory, "golden.safetensors"), tensors, metadata)
-    print("golden: loss %.7f mlm %.7f nsp %.7f; adamw loss %.7f -> %.7f; %d tensors -> %s" % (
-        g32["loss"].item(), g32["mlm_loss"].item(), g32["nsp_loss"].item(),
+    print("golden: %s; adamw loss %.7f -> %.7f; %d tensors -> %s" % (
+        " ".join("%s %.7f" % (k, g32[k].item()) for k in scalars),
         g32["adamw_losses"][0].item(), g32["adamw_losses"][-1].item(), len(tensors), directory))
 
 
-def check_load(directory):
+def check_load(adapter, directory):
     batch = load_batch(directory)
     arrays, _ = read_safetensors(os.path.join(directory, "init.safetensors"))
     golden_arrays, _ = read_safetensors(os.path.join(directory, "golden.safetensors"))
@@ -331,7 +475,8 @@ def check_load(directory):
         shutil.copy(os.path.join(directory, "init.safetensors"), os.path.join(tmp, "model.safetensors"))
         results = {}
         for attn in ("eager", "sdpa"):
-            model, info = BertForPreTraining.from_pretrained(tmp, output_loading_info=True, attn_implementation=attn)
+            model, info = adapter.model_class.from_pretrained(tmp, output_loading_info=True, attn_implementation=attn)
+            adapter.prepare(model)
             model.eval()
             allowed = set(tied_keys(model))
             reported.update(info.get("missing_keys", []))
@@ -339,35 +484,36 @@ def check_load(directory):
                 bad = [k for k in info.get(kind, []) if not (kind == "missing_keys" and k in allowed)]
                 if bad:
                     problems.append("%s %s: %s" % (attn, kind, bad))
-            if model.cls.predictions.decoder.weight is not model.bert.embeddings.word_embeddings.weight \
-                    or model.cls.predictions.decoder.bias is not model.cls.predictions.bias:
-                problems.append("%s: decoder not tied after from_pretrained" % attn)
+            broken = untied(model)
+            if broken:
+                problems.append("%s: not tied after from_pretrained: %s" % (attn, ", ".join(broken)))
             state = model.state_dict()
             for name, array in arrays.items():
-                if not np.array_equal(state[name].numpy(), array):
+                if not np.array_equal(state[name].detach().numpy(), array):
                     problems.append("%s: %s differs from init.safetensors" % (attn, name))
             if sorted(set(state) - set(arrays)) != sorted(allowed):
                 problems.append("%s: state dict names beyond the file: %s" % (attn, sorted(set(state) - set(arrays))))
             with torch.no_grad():
-                results[attn] = model(**batch).loss.item()
+                results[attn] = adapter.loss(model, batch).item()
     if abs(results["eager"] - expected) > 0:
         problems.append("eager loss %.9g != golden %.9g" % (results["eager"], expected))
     if abs(results["sdpa"] - expected) > 1e-6 * abs(expected):
         problems.append("sdpa loss %.9g != golden %.9g" % (results["sdpa"], expected))
     verdict = "OK" if not problems else "FAIL"
-    print("check-load %s: from_pretrained loads all %d tensors of init.safetensors, reports missing %s, ties %s; "
+    print("check-load %s: %s.from_pretrained loads all %d tensors of init.safetensors, reports missing %s, ties %s; "
           "loss eager %.9g sdpa %.9g golden %.9g%s" % (
-        verdict, len(arrays), sorted(reported) or "none", " and ".join(tied_keys(model)),
+        verdict, adapter.model_class.__name__, len(arrays), sorted(reported) or "none", " and ".join(tied_keys(model)),
         results["eager"], results["sdpa"], expected,
         "" if not problems else "; " + "; ".join(problems)))
     if problems:
         sys.exit(1)
 
 
-def run_modes(description, make_init, golden, check_load):
-    """The command line shared by the reference scripts: one of --make-init, --golden or
-    --check-load DIR, run on one torch thread with a fixed torch seed."""
-    parser = argparse.ArgumentParser(description=description)
+def main():
+    """One of --make-init, --golden or --check-load DIR for the --model's adapter, on one torch
+    thread with a fixed torch seed."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", choices=sorted(ADAPTERS), default="bert")
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--make-init", metavar="DIR")
     mode.add_argument("--golden", metavar="DIR")
@@ -375,13 +521,15 @@ def run_modes(description, make_init, golden, check_load):
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
+    adapter = adapter_for(args.model)
     if args.make_init:
-        make_init(args.make_init)
+        make_init(adapter, args.make_init)
     elif args.golden:
-        golden(args.golden)
+        golden(adapter, args.golden)
     else:
-        check_load(args.check_load)
+        check_load(adapter, args.check_load)
 
 
 if __name__ == "__main__":
-    run_modes(__doc__.split("\n")[0], make_init, golden, check_load)
+    sys.modules.setdefault("torch_reference", sys.modules[__name__])  # adapters in other files import this one
+    main()
