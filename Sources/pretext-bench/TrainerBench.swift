@@ -7,7 +7,8 @@ import PretextTrainer
 // Times training steps (forward, backward, AdamW) of a BERT of that shape on a synthetic batch
 // with 15% labelled positions and NSP labels, OpenBLAS on --threads threads; prints tokens/s,
 // the model's matrix FLOPs per step (forward + backward = 3 × forward), the achieved GFLOPS,
-// the measured cblas_sgemm peak for the model's main shapes, and the ratio (MFU).
+// two sgemm peaks and MFU against each: the best of the model's largest shapes run alone, and
+// the replay of exactly the step's recorded products (GemmRecorder), timed after every step.
 func benchTrainer(_ args: [String]) throws {
     func int(_ name: String, _ d: Int) -> Int { Int(option(name, args) ?? "") ?? d }
     let V = int("--vocab", 30522), H = int("--hidden", 256), L = int("--layers", 4), NH = int("--heads", 4), I = int("--intermediate", 1024)
@@ -28,21 +29,34 @@ func benchTrainer(_ args: [String]) throws {
     let inputs = BertModel<Float>.Inputs(batch: B, length: T, inputIDs: ids, tokenTypeIDs: (0..<(B * T)).map { Int32(($0 % T) >= T / 2 ? 1 : 0) },
                                          attentionMask: [Int32](repeating: 1, count: B * T), labels: labels,
                                          pairLabels: (0..<B).map { Int32($0 % 2) })
-    var times: [Double] = []
-    for s in 0...steps {
-        let start = now()
+    func trainingStep(_ s: Int) throws {
         try model.forward(inputs, dropoutKey: UInt64(s))
         model.backward(inputs)
         optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-4)
         model.zeroGradients()
-        if s > 0 { times.append(now() - start) }
+    }
+    // The step's matrix products, recorded once (a warm-up step), then replayed alone after
+    // every timed step: the sgemm time for exactly the same shapes, measured within seconds
+    // of the step it is compared with (this machine's speed drifts by tens of percent).
+    let recorder = GemmRecorder()
+    GemmRecorder.active = recorder
+    try trainingStep(0)
+    GemmRecorder.active = nil
+    var times: [Double] = [], replays: [Double] = []
+    for s in 1...steps {
+        let start = now()
+        try trainingStep(s)
+        times.append(now() - start)
+        replays.append(recorder.replay(threads: model.kernelThreads))
     }
     let step = times.sorted()[times.count / 2]
+    let replay = replays.sorted()[replays.count / 2]
+    let shareOfStep = zip(replays, times).map { $0 / $1 }.sorted()[times.count / 2]
     let M = Double(B * T), P = Double(B * perSequence), h = Double(H), i = Double(I), v = Double(V)
     let perLayer = 2 * M * h * 3 * h + 4 * Double(B) * Double(T * T) * h + 2 * M * h * h + 4 * M * h * i
     let forward = Double(L) * perLayer + 2 * P * h * h + 2 * P * h * v + 2 * Double(B) * h * h
     let flops = 3 * forward
-    // sgemm peak on the model's shapes (QKV, FFN up, FFN down, decoder), best of 7 each.
+    // sgemm peak on the model's largest shapes (QKV, FFN up, FFN down, decoder), best of 7 each.
     func gflops(_ m: Int, _ n: Int, _ k: Int) -> Double {
         let a = [Float](repeating: 0.5, count: m * k), bm = [Float](repeating: 0.25, count: n * k)
         var c = [Float](repeating: 0, count: m * n)
@@ -57,5 +71,7 @@ func benchTrainer(_ args: [String]) throws {
     let shapes = [(B * T, 3 * H, H), (B * T, I, H), (B * T, H, I), (B * perSequence, V, H)]
     let peak = shapes.map { gflops($0.0, $0.1, $0.2) }.max() ?? 1
     let achieved = flops / step / 1e9
-    print("trainer threads=\(threads) step_s=\(step) tokens_s=\(Double(B * T) / step) gflop_per_step=\(flops / 1e9) achieved_gflops=\(achieved) sgemm_peak_gflops=\(peak) mfu=\(achieved / peak)")
+    print("trainer threads=\(threads) step_s=\(step) tokens_s=\(Double(B * T) / step) gflop_per_step=\(flops / 1e9) achieved_gflops=\(achieved) "
+          + "sgemm_peak_gflops=\(peak) mfu=\(achieved / peak) gemm_calls=\(recorder.calls.count) gemm_gflop=\(recorder.flops / 1e9) "
+          + "same_shapes_replay_s=\(replay) same_shapes_peak_gflops=\(recorder.flops / replay / 1e9) mfu_same_shapes=\(shareOfStep)")
 }

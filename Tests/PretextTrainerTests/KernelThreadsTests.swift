@@ -23,41 +23,36 @@ import Testing
         }
     }
 
-    /// Loss, every gradient and the parameters after an AdamW step bit-identical whatever the kernel worker count (BERT with
-    /// hidden and attention dropout, padding; ALBERT; GPT-2 causal).
-    @Test func modelsGiveTheSameBitsForAnyWorkerCount() throws {
-        let inputs = BertModelGradientTests.batch()
-        let floatInputs = ModelInputs(batch: inputs.batch, length: inputs.length, inputIDs: inputs.inputIDs, tokenTypeIDs: inputs.tokenTypeIDs,
-                                      attentionMask: inputs.attentionMask, labels: inputs.labels, pairLabels: inputs.pairLabels)
-        for config in BertModelGradientTests.configs().prefix(2) {
-            var runs: [(Double, [Float])] = []
-            for workers in [1, 2, 3] {
-                let model = try BertModel<Float>(config: config, maxBatch: 3, maxLength: 7, maxPredictions: 21, kernelThreads: KernelThreads(count: workers, splitsTinyLoops: true))
-                model.initialize(seed: 9)
-                model.dropoutSeed = 4
-                let step = try model.forward(floatInputs, dropoutKey: 1)
-                model.zeroGradients()
-                model.backward(floatInputs)
-                AdamW<Float>(table: model.table, threads: model.kernelThreads).update(parameters: model.parameters, gradients: model.gradients, lr: 1e-2)
-                runs.append((step.loss, Array(model.gradients) + Array(model.parameters)))
-            }
-            #expect(runs.allSatisfy { $0.0.bitPattern == runs[0].0.bitPattern && $0.1.map(\.bitPattern) == runs[0].1.map(\.bitPattern) }, "\(config.modelType)")
+    /// The loss, every gradient and the parameters after an AdamW step of `make(pool)` for
+    /// pools of 1, 2 and 3 workers that split even tiny loops, as bit patterns.
+    static func runs<M: PretrainingModel>(_ inputs: ModelInputs, _ make: (KernelThreads) throws -> M) throws -> [[UInt32]] where M.Element == Float {
+        try [1, 2, 3].map { workers in
+            let model = try make(KernelThreads(count: workers, splitsTinyLoops: true))
+            model.initialize(seed: 9)
+            model.dropoutSeed = 4
+            let step = try model.forward(inputs, dropoutKey: 1)
+            model.zeroGradients()
+            model.backward(inputs, scale: 1)
+            AdamW<Float>(table: model.table, threads: model.kernelThreads).update(parameters: model.parameters, gradients: model.gradients, lr: 1e-2)
+            return [Float(step.loss).bitPattern] + model.gradients.map(\.bitPattern) + model.parameters.map(\.bitPattern)
         }
-        let gpt = try GPTModelGradientTests.config()
+    }
+
+    /// The same bits whatever the worker count: BERT with hidden and attention dropout and
+    /// padding, ALBERT, GPT-2 causal.
+    @Test func modelsGiveTheSameBitsForAnyWorkerCount() throws {
+        let b = BertModelGradientTests.batch()
+        let inputs = ModelInputs(batch: b.batch, length: b.length, inputIDs: b.inputIDs, tokenTypeIDs: b.tokenTypeIDs,
+                                 attentionMask: b.attentionMask, labels: b.labels, pairLabels: b.pairLabels)
+        for config in BertModelGradientTests.configs().prefix(2) {
+            let runs = try Self.runs(inputs) { try BertModel<Float>(config: config, maxBatch: 3, maxLength: 7, maxPredictions: 21, kernelThreads: $0) }
+            #expect(runs[1] == runs[0] && runs[2] == runs[0], "\(config.modelType)")
+        }
         let ids: [Int32] = [1, 5, 9, 3, 11, 7, 2, 14, 6, 3, 18, 4]
         let gptInputs = ModelInputs(batch: 2, length: 6, inputIDs: ids, tokenTypeIDs: [Int32](repeating: 0, count: 12),
                                     attentionMask: [Int32](repeating: 1, count: 12), labels: Array(ids.dropFirst()) + [-100], pairLabels: [-100, -100])
-        var runs: [(Double, [Float])] = []
-        for workers in [1, 2, 3] {
-            let model = try GPTModel<Float>(config: gpt, maxBatch: 2, maxLength: 6, kernelThreads: KernelThreads(count: workers, splitsTinyLoops: true))
-            model.initialize(seed: 9)
-            model.dropoutSeed = 4
-            let step = try model.forward(gptInputs, dropoutKey: 1)
-            model.zeroGradients()
-            model.backward(gptInputs)
-            AdamW<Float>(table: model.table, threads: model.kernelThreads).update(parameters: model.parameters, gradients: model.gradients, lr: 1e-2)
-            runs.append((step.loss, Array(model.gradients) + Array(model.parameters)))
-        }
-        #expect(runs.allSatisfy { $0.0.bitPattern == runs[0].0.bitPattern && $0.1.map(\.bitPattern) == runs[0].1.map(\.bitPattern) }, "gpt2")
+        let gpt = try GPTModelGradientTests.config()
+        let runs = try Self.runs(gptInputs) { try GPTModel<Float>(config: gpt, maxBatch: 2, maxLength: 6, kernelThreads: $0) }
+        #expect(runs[1] == runs[0] && runs[2] == runs[0], "gpt2")
     }
 }

@@ -162,7 +162,11 @@ enum BLASThreads {
         let before = blas.getThreads()
         if before == 1 { return try body() }
         blas.setThreads(1)
-        defer { blas.setThreads(before) }
+        GemmRecorder.active?.beginConcurrent()
+        defer {
+            GemmRecorder.active?.endConcurrent()
+            blas.setThreads(before)
+        }
         return try body()
     }
 }

@@ -34,6 +34,15 @@ extension Float: TrainerFloat {
                             _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         checkGemm(ta, tb, m, n, k, lda, ldb, ldc)
         if m == 0 || n == 0 { return }
+        if let recorder = GemmRecorder.active { recorder.record(ta, tb, m, n, k, lda, ldb, ldc, beta) }
+        blasGemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+
+    /// `cblas_sgemm` itself (no checks, no recording).
+    @inline(__always)
+    static func blasGemm(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                         _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         OpenBLAS.loaded.sgemm(Int32(PRETEXT_CBLAS_ROW_MAJOR), Int32(ta ? PRETEXT_CBLAS_TRANS : PRETEXT_CBLAS_NO_TRANS),
                               Int32(tb ? PRETEXT_CBLAS_TRANS : PRETEXT_CBLAS_NO_TRANS), Int32(m), Int32(n), Int32(k),
                               alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
