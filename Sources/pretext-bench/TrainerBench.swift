@@ -47,7 +47,7 @@ func benchTrainer(_ args: [String]) throws {
         let start = now()
         try trainingStep(s)
         times.append(now() - start)
-        replays.append(recorder.replay(threads: model.kernelThreads))
+        replays.append(recorder.replay())
     }
     let step = times.sorted()[times.count / 2]
     let replay = replays.sorted()[replays.count / 2]

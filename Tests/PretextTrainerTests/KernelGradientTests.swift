@@ -68,7 +68,7 @@ import Testing
         }
         var out = [Double](repeating: 0, count: b * t * h), probs = [Double](repeating: 0, count: b * heads * t * t)
         Attention.forward(out: &out, probs: &probs, qkv: qkv, mask: mask, batch: b, length: t, hidden: h, heads: heads, causal: causal)
-        var dqkv = [Double](repeating: 0, count: qkv.count), scratch = [Double](repeating: 0, count: t * t)
+        var dqkv = [Double](repeating: 0, count: qkv.count), scratch = [Double](repeating: 0, count: heads * 2 * t * t)
         Attention.backward(dqkv: &dqkv, scratch: &scratch, dout: dy, qkv: qkv, probs: probs, batch: b, length: t, hidden: h, heads: heads)
         #expect(GradientCheck.maxError(&qkv, analytic: dqkv) { GradientCheck.dot(dy, run($0)) } < 1e-5)
     }
@@ -86,7 +86,7 @@ import Testing
             return out
         }
         var out = [Double](repeating: 0, count: b * t * h), probs = [Double](repeating: 0, count: b * heads * t * t)
-        var scratch = [Double](repeating: 0, count: 2 * t * t)
+        var scratch = [Double](repeating: 0, count: heads * 2 * t * t)
         Attention.forward(out: &out, probs: &probs, qkv: qkv, mask: nil, batch: b, length: t, hidden: h, heads: heads, causal: false,
                           dropout: drop, scratch: &scratch)
         var dqkv = [Double](repeating: 0, count: qkv.count)

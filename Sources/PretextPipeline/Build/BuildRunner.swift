@@ -38,11 +38,14 @@ public final class BuildRunner: Sendable {
     /// Wall-clock seconds per phase (stage 1: reading on the main thread, tokenizing and
     /// writing the store on background tasks — these overlap: reading unit k+1, tokenizing
     /// unit k, writing unit k−1; stage 2: labeling and masking with writing the shards).
+    /// Stage 2: `label` is the wall time of stage 2, `write` the busy time of the shard writer
+    /// (which runs beside the labeling), `writerWait` the time labeling waited for it.
     public struct Timings: Sendable, Equatable, CustomStringConvertible {
-        public var read = 0.0, tokenize = 0.0, store = 0.0, label = 0.0
+        public var read = 0.0, tokenize = 0.0, store = 0.0, label = 0.0, write = 0.0, writerWait = 0.0
         public var description: String {
             func f(_ v: Double) -> String { String((v * 100).rounded() / 100) }
-            return "read \(f(read)) s, tokenize \(f(tokenize)) s, store \(f(store)) s, label+write \(f(label)) s"
+            return "read \(f(read)) s, tokenize \(f(tokenize)) s, store \(f(store)) s, label+write \(f(label)) s "
+                + "(writer busy \(f(write)) s, labeling waited \(f(writerWait)) s for it)"
         }
     }
 
@@ -60,6 +63,7 @@ public final class BuildRunner: Sendable {
         self.task = task
         self.tasks = tasks
         self.log = log
+        tokenizerScratches = PerWorker(count: threads) { _ in TokenizerScratch() }
     }
 
     static let storeStage = "store"
@@ -237,15 +241,29 @@ public final class BuildRunner: Sendable {
         // Batches of records are compressed and written on a background thread while the
         // next batch is labeled; at most one write is pending, so memory holds two batches.
         var pendingWrite: BackgroundTask?
+        let writeTime = Mutex<Double>(0)
+        var writerWait = 0.0
+        func waitForWriter() throws {
+            let start = BuildProgress.now()
+            try pendingWrite?.wait()
+            writerWait += BuildProgress.now() - start
+        }
         for unit in todoCopy {
             let position = storeUnitsCopy.firstIndex(of: unit)!
             let writer = SendableBox(try labeler.openWriter(unit: unit))
             let stats = try labeler.label(unit: unit, documents: stores[0].documentRange(unitPosition: position), stores: stores) { records in
-                try pendingWrite?.wait()
-                pendingWrite = BackgroundTask { for r in records { try writer.value.append(r) } }
+                try waitForWriter()
+                pendingWrite = BackgroundTask {
+                    let start = BuildProgress.now()
+                    for r in records { try writer.value.append(r) }
+                    let end = BuildProgress.now()
+                    writeTime.withLock { $0 += end - start }
+                }
             }
-            try pendingWrite?.wait()
+            try waitForWriter()
             pendingWrite = BackgroundTask {
+                let start = BuildProgress.now()
+                defer { let end = BuildProgress.now(); writeTime.withLock { $0 += end - start } }
                 let summaries = try writer.value.finish()
                 try catalog.recordUnit(run: run, stage: Self.labelStage, unit: unit, shards: summaries, statistics: stats.pairs)
                 let instances = instancesDone.withLock { $0 += stats["instances"]; return $0 }
@@ -253,7 +271,9 @@ public final class BuildRunner: Sendable {
                 progressCopy?.update(stage: 2, done: units, total: todoCount, inputBytes: seenBytes, instances: instances)
             }
         }
-        try pendingWrite?.wait()
+        try waitForWriter()
+        timings.write = writeTime.withLock { $0 }
+        timings.writerWait = writerWait
 
         // Reader counters: every task reads every input, so task 0 records them once.
         let inputRecorded = try !catalog.finishedUnits(run: run, stage: Self.inputStage).isEmpty
@@ -290,7 +310,7 @@ public final class BuildRunner: Sendable {
         let tokenizer = vocabulary.tokenizer
         let unknown = vocabulary.unknownID
         let workers = max(1, min(threads, groups.count))
-        let scratches = PerWorker(count: workers) { _ in (TokenizerScratch(), [UInt32]()) }
+        let scratches = tokenizerScratches
         let results = OrderedParallelMap.map(groups, threads: workers) { worker, group -> ([TokenizedDocument], BuildStatistics) in
             scratches.with(worker) { state in
                 var stats = BuildStatistics()
@@ -298,12 +318,13 @@ public final class BuildRunner: Sendable {
                 var unknownTokens = 0, sentences = 0, tokens = 0, inputBytes = 0, empty = 0
                 for document in documents[group] {
                     var tokenized = TokenizedDocument(inputOrdinal: document.inputOrdinal, documentOrdinal: document.documentOrdinal)
+                    // Sentences are encoded straight onto the document's tokens.
                     func add(_ sentence: UnsafeBufferPointer<UInt8>) {
-                        state.1.removeAll(keepingCapacity: true)
-                        tokenizer.encode(sentence, into: &state.1, scratch: &state.0)
-                        if state.1.isEmpty { return }
-                        tokenized.append(sentence: state.1)
-                        if let unknown { for id in state.1 where id == unknown { unknownTokens += 1 } }
+                        let start = tokenized.tokens.count
+                        tokenizer.encode(sentence, into: &tokenized.tokens, scratch: &state)
+                        if tokenized.tokens.count == start { return }
+                        tokenized.sentenceEnds.append(tokenized.tokens.count)
+                        if let unknown { for id in tokenized.tokens[start...] where id == unknown { unknownTokens += 1 } }
                     }
                     for segment in document.segments {
                         if document.segmentsAreSentences {
@@ -341,6 +362,10 @@ public final class BuildRunner: Sendable {
 
     /// Text per group of documents handed to a tokenizing thread.
     static let tokenizeGroupBytes = 64 << 10
+
+    /// One tokenizer scratch per thread, kept across units (its word cache stays warm; one
+    /// unit is tokenized at a time, so the workers of successive units never overlap).
+    private let tokenizerScratches: PerWorker<TokenizerScratch>
 }
 
 /// A value used by one thread at a time (a writer handed from the labeling thread to the

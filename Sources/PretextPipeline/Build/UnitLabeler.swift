@@ -131,7 +131,12 @@ struct UnitLabeler: Sendable {
         var scratch = Scratch()
         // The unit's own documents are read once and kept (a unit is at most unit_bytes of
         // text); only negatives from other documents go back to the store.
-        let own = try documents.map { try stores[0].document($0) }
+        // Read in runs of 64 documents spread over the threads, each with its own store reader.
+        let runs = stride(from: documents.lowerBound, to: documents.upperBound, by: 64).map { $0..<min(documents.upperBound, $0 + 64) }
+        let readers = PerWorker(count: stores.count) { stores[$0] }
+        let own = try OrderedParallelMap.map(runs, threads: stores.count) { worker, run in
+            readers.with(worker) { store in Result { try run.map { try store.document($0) } } }
+        }.flatMap { try $0.get() }
 
         for copy in 0..<config.dupeFactor {
             switch config.task {

@@ -10,9 +10,10 @@
 /// mask of the probabilities — site `dropout.site + b·heads + h` — drawn again in the backward
 /// pass; `probs` keeps the probabilities before dropout. It needs a `T × T` scratch buffer.
 ///
-/// With `threads`, the (batch, head) pairs are spread over the workers; worker w uses the
-/// scratch at `scratch + w·T·T` (forward) or `scratch + w·2·T·T` (backward), so scratch
-/// buffers hold `threads.count` times the sizes above.
+/// Sequence by sequence, the products of all heads are sgemm calls made in order (OpenBLAS
+/// threads them), and the softmax rows of all heads (forward and backward) run on `threads`
+/// in between: rows are independent, so the split never changes a bit, and OpenBLAS is never
+/// called from the workers.
 public enum Attention {
     /// Dropout of the attention probabilities: rate, seed, key (micro-batch) and first site.
     public struct DropoutKey: Sendable {
@@ -27,53 +28,48 @@ public enum Attention {
                                                 threads: KernelThreads? = nil) {
         let d = hidden / heads, ld = 3 * hidden, t = length
         let scale = 1 / T.sqrt(T(d))
-        forEachPair(batch: batch, heads: heads, threads: threads) { worker, b, h in
-            let scratch = scratch.map { $0 + worker * t * t }
-            let q = qkv + b * t * ld + h * d, k = q + hidden, v = q + 2 * hidden
-            let p = probs + (b * heads + h) * t * t
-            T.gemm(false, true, t, t, d, scale, q, ld, k, ld, 0, p, t)
-            for i in 0..<t {
-                let row = p + i * t
-                var maxS = -T.greatestFiniteMagnitude
-                var any = false
-                for j in 0..<t where visible(mask, b, t, i, j, causal) {
-                    if row[j] > maxS { maxS = row[j] }
-                    any = true
-                }
-                var sum: T = 0
-                for j in 0..<t {
-                    if any && visible(mask, b, t, i, j, causal) {
-                        let e = T.exp(row[j] - maxS)
-                        row[j] = e
-                        sum += e
-                    } else {
-                        row[j] = 0
+        for b in 0..<batch {
+            // Scores of every head of this sequence, then their softmax rows on the workers.
+            for h in 0..<heads {
+                let q = qkv + b * t * ld + h * d, k = q + hidden
+                T.gemm(false, true, t, t, d, scale, q, ld, k, ld, 0, probs + (b * heads + h) * t * t, t)
+            }
+            (threads ?? .serial).forRanges(heads * t, minimum: 64) { rows in
+                for r in rows {
+                    let i = r % t, row = probs + (b * heads + r / t) * t * t + i * t
+                    var maxS = -T.greatestFiniteMagnitude
+                    var any = false
+                    for j in 0..<t where visible(mask, b, t, i, j, causal) {
+                        if row[j] > maxS { maxS = row[j] }
+                        any = true
+                    }
+                    var sum: T = 0
+                    for j in 0..<t {
+                        if any && visible(mask, b, t, i, j, causal) {
+                            let e = T.exp(row[j] - maxS)
+                            row[j] = e
+                            sum += e
+                        } else {
+                            row[j] = 0
+                        }
+                    }
+                    if sum > 0 {
+                        let inv = 1 / sum
+                        for j in 0..<t { row[j] *= inv }
                     }
                 }
-                if sum > 0 {
-                    let inv = 1 / sum
-                    for j in 0..<t { row[j] *= inv }
+            }
+            for h in 0..<heads {
+                let v = qkv + b * t * ld + h * d + 2 * hidden
+                let p = probs + (b * heads + h) * t * t
+                if let dropout, dropout.p > 0, let scratch {
+                    scratch.update(from: p, count: t * t)
+                    Dropout.apply(scratch, count: t * t, p: dropout.p, seed: dropout.seed, key: dropout.key, site: dropout.site + UInt64(b * heads + h))
+                    T.gemm(false, false, t, d, t, 1, scratch, t, v, ld, 0, out + b * t * hidden + h * d, hidden)
+                } else {
+                    T.gemm(false, false, t, d, t, 1, p, t, v, ld, 0, out + b * t * hidden + h * d, hidden)
                 }
             }
-            if let dropout, dropout.p > 0, let scratch {
-                scratch.update(from: p, count: t * t)
-                Dropout.apply(scratch, count: t * t, p: dropout.p, seed: dropout.seed, key: dropout.key, site: dropout.site + UInt64(b * heads + h))
-                T.gemm(false, false, t, d, t, 1, scratch, t, v, ld, 0, out + b * t * hidden + h * d, hidden)
-            } else {
-                T.gemm(false, false, t, d, t, 1, p, t, v, ld, 0, out + b * t * hidden + h * d, hidden)
-            }
-        }
-    }
-
-    /// Runs `body(worker, b, h)` for every (batch, head) pair: in order on the caller, or
-    /// spread over `threads` with OpenBLAS on one thread meanwhile (each pair's products are
-    /// small; the pairs are independent, so the result does not depend on the split).
-    @inline(__always)
-    static func forEachPair(batch: Int, heads: Int, threads: KernelThreads?, _ body: (_ worker: Int, _ b: Int, _ h: Int) -> Void) {
-        if let threads, threads.count > 1 {
-            BLASThreads.withOne { threads.forEach(batch * heads) { worker, pair in body(worker, pair / heads, pair % heads) } }
-        } else {
-            for b in 0..<batch { for h in 0..<heads { body(0, b, h) } }
         }
     }
 
@@ -84,7 +80,7 @@ public enum Attention {
         return true
     }
 
-    /// `dqkv` (overwritten) from `dout`; `scratch` holds `2 · T × T` values (per worker).
+    /// `dqkv` (overwritten) from `dout`; `scratch` holds `heads · 2 · T × T` values.
     @_specialize(exported: true, where T == Float)
     public static func backward<T: TrainerFloat>(dqkv: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>, dout: UnsafePointer<T>,
                                                  qkv: UnsafePointer<T>, probs: UnsafePointer<T>,
@@ -92,34 +88,44 @@ public enum Attention {
                                                  threads: KernelThreads? = nil) {
         let d = hidden / heads, ld = 3 * hidden, t = length
         let scale = 1 / T.sqrt(T(d))
-        forEachPair(batch: batch, heads: heads, threads: threads) { worker, b, h in
-            let scratch = scratch + worker * 2 * t * t
-            let q = qkv + b * t * ld + h * d, k = q + hidden, v = q + 2 * hidden
-            let dq = dqkv + b * t * ld + h * d, dk = dq + hidden, dv = dq + 2 * hidden
-            let p = probs + (b * heads + h) * t * t
-            let dO = dout + b * t * hidden + h * d
-            // dP = dO · Vᵀ ; dV = Pᵀ · dO (P after dropout, drawn again; dP back through its mask)
-            T.gemm(false, true, t, t, d, 1, dO, hidden, v, ld, 0, scratch, t)
-            if let dropout, dropout.p > 0 {
-                let dropped = scratch + t * t
-                dropped.update(from: p, count: t * t)
-                let site = dropout.site + UInt64(b * heads + h)
-                Dropout.apply(dropped, count: t * t, p: dropout.p, seed: dropout.seed, key: dropout.key, site: site)
-                T.gemm(true, false, t, d, t, 1, dropped, t, dO, hidden, 0, dv, ld)
-                Dropout.apply(scratch, count: t * t, p: dropout.p, seed: dropout.seed, key: dropout.key, site: site)
-            } else {
-                T.gemm(true, false, t, d, t, 1, p, t, dO, hidden, 0, dv, ld)
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let v = qkv + b * t * ld + h * d + 2 * hidden
+                let dv = dqkv + b * t * ld + h * d + 2 * hidden
+                let p = probs + (b * heads + h) * t * t
+                let dO = dout + b * t * hidden + h * d
+                let dP = scratch + h * 2 * t * t
+                // dP = dO · Vᵀ ; dV = Pᵀ · dO (P after dropout, drawn again; dP back through its mask)
+                T.gemm(false, true, t, t, d, 1, dO, hidden, v, ld, 0, dP, t)
+                if let dropout, dropout.p > 0 {
+                    let dropped = dP + t * t
+                    dropped.update(from: p, count: t * t)
+                    let site = dropout.site + UInt64(b * heads + h)
+                    Dropout.apply(dropped, count: t * t, p: dropout.p, seed: dropout.seed, key: dropout.key, site: site)
+                    T.gemm(true, false, t, d, t, 1, dropped, t, dO, hidden, 0, dv, ld)
+                    Dropout.apply(dP, count: t * t, p: dropout.p, seed: dropout.seed, key: dropout.key, site: site)
+                } else {
+                    T.gemm(true, false, t, d, t, 1, p, t, dO, hidden, 0, dv, ld)
+                }
             }
-            // Softmax backward in place: dS = P ⊙ (dP − Σ_j dP·P).
-            for i in 0..<t {
-                let pr = p + i * t, ds = scratch + i * t
-                var dot: T = 0
-                for j in 0..<t { dot += ds[j] * pr[j] }
-                for j in 0..<t { ds[j] = pr[j] * (ds[j] - dot) }
+            // Softmax backward in place, every head's rows on the workers: dS = P ⊙ (dP − Σ_j dP·P).
+            (threads ?? .serial).forRanges(heads * t, minimum: 64) { rows in
+                for r in rows {
+                    let h = r / t, i = r % t
+                    let pr = probs + (b * heads + h) * t * t + i * t, ds = scratch + h * 2 * t * t + i * t
+                    var dot: T = 0
+                    for j in 0..<t { dot += ds[j] * pr[j] }
+                    for j in 0..<t { ds[j] = pr[j] * (ds[j] - dot) }
+                }
             }
             // dQ = dS · K · scale ; dK = dSᵀ · Q · scale
-            T.gemm(false, false, t, d, t, scale, scratch, t, k, ld, 0, dq, ld)
-            T.gemm(true, false, t, d, t, scale, scratch, t, q, ld, 0, dk, ld)
+            for h in 0..<heads {
+                let q = qkv + b * t * ld + h * d, k = q + hidden
+                let dq = dqkv + b * t * ld + h * d, dk = dq + hidden
+                let dS = scratch + h * 2 * t * t
+                T.gemm(false, false, t, d, t, scale, dS, t, k, ld, 0, dq, ld)
+                T.gemm(true, false, t, d, t, scale, dS, t, q, ld, 0, dk, ld)
+            }
         }
     }
 }

@@ -3,15 +3,15 @@ import Glibc
 #endif
 import Synchronization
 
-/// The trainer's own worker threads for the work between matrix products (attention per
-/// (batch, head), softmax rows, GELU, LayerNorm rows), created once with the model so a
+/// The trainer's own worker threads for the work between matrix products (attention softmax
+/// rows, cross-entropy rows, GELU, LayerNorm rows, dropout, AdamW), created once with the model so a
 /// training step starts no thread and allocates nothing.
 ///
 /// `count` workers: worker 0 is the calling thread, 1 ..< count are parked POSIX threads.
-/// These kernels never run while OpenBLAS's own threads work: the model alternates between
-/// BLAS calls (on OpenBLAS's threads) and these loops, and the attention kernel, which calls
-/// sgemm from every worker, sets OpenBLAS to one thread for its duration (`BLASThreads`), so
-/// threads are never nested.
+/// These loops never run while OpenBLAS's own threads work: the model alternates between
+/// sgemm calls, made in order from the calling thread (OpenBLAS threads them), and these
+/// loops, which never call BLAS, so threads are never nested and the matrix products are
+/// the same calls, with the same bits, whatever the worker count.
 ///
 /// Determinism: callers split work into items whose results do not depend on which worker
 /// computes them or in what order (rows, (batch, head) pairs, element ranges), and never
@@ -151,22 +151,5 @@ public final class KernelThreads: @unchecked Sendable {
         let parts = min(count * 4, max(1, total / max(1, splitsTinyLoops ? 1 : minimum)))
         if threads.isEmpty || parts <= 1 { return body(0..<total) }
         forEach(parts) { _, k in body((total * k / parts)..<(total * (k + 1) / parts)) }
-    }
-}
-
-/// Sets OpenBLAS's thread count for a scope (the attention kernel calls sgemm from several
-/// workers at once, each single-threaded), restoring it afterwards.
-enum BLASThreads {
-    static func withOne<R>(_ body: () throws -> R) rethrows -> R {
-        let blas = OpenBLAS.loaded
-        let before = blas.getThreads()
-        if before == 1 { return try body() }
-        blas.setThreads(1)
-        GemmRecorder.active?.beginConcurrent()
-        defer {
-            GemmRecorder.active?.endConcurrent()
-            blas.setThreads(before)
-        }
-        return try body()
     }
 }

@@ -56,7 +56,7 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
     let tMean: UnsafeMutablePointer<T>, tRstd: UnsafeMutablePointer<T>, mlmLogits: UnsafeMutablePointer<T>, mlmProbs: UnsafeMutablePointer<T>
     // Gradient scratch.
     let dX: UnsafeMutablePointer<T>, dRes: UnsafeMutablePointer<T>, dTmp: UnsafeMutablePointer<T>, dQKV: UnsafeMutablePointer<T>
-    /// `dAtt`: attention scratch, 2·T·T per kernel worker; `rowScratch`: one value per prediction.
+    /// `dAtt`: attention scratch, 2·T·T per head; `rowScratch`: one value per prediction.
     let dFFa: UnsafeMutablePointer<T>, dFFb: UnsafeMutablePointer<T>, dAtt: UnsafeMutablePointer<T>, rowScratch: UnsafeMutablePointer<T>
     let dHeadA: UnsafeMutablePointer<T>, dHeadB: UnsafeMutablePointer<T>, dLogits: UnsafeMutablePointer<T>
     // Index buffers.
@@ -154,7 +154,7 @@ public final class BertModel<T: TrainerFloat>: PretrainingModel {
         gathered = buffer(P * h); tPre = buffer(P * e); tAct = buffer(P * e); tOut = buffer(P * e); tMean = buffer(P); tRstd = buffer(P)
         mlmLogits = buffer(P * v); mlmProbs = buffer(P * v)
         dX = buffer(M * h); dRes = buffer(M * hw); dTmp = buffer(M * hw); dQKV = buffer(M * 3 * h)
-        dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(threads.count * 2 * ml * ml); rowScratch = buffer(P)
+        dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(nh * 2 * ml * ml); rowScratch = buffer(P)
         dHeadA = buffer(max(P, B) * hw); dHeadB = buffer(max(P, B) * hw); dLogits = buffer(P * v)
         maskedRows = .allocate(capacity: P); maskedTargets = .allocate(capacity: P)
         pairRows = .allocate(capacity: B); pairTargets = .allocate(capacity: B)

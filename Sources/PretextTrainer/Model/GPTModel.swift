@@ -39,7 +39,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
     let final: UnsafeMutablePointer<T>, fMean: UnsafeMutablePointer<T>, fRstd: UnsafeMutablePointer<T>
     let gathered: UnsafeMutablePointer<T>, logits: UnsafeMutablePointer<T>, probsLM: UnsafeMutablePointer<T>
     let dH: UnsafeMutablePointer<T>, dTmp: UnsafeMutablePointer<T>, dTmp2: UnsafeMutablePointer<T>, dQKV: UnsafeMutablePointer<T>
-    /// `dAtt`: attention scratch, 2·T·T per kernel worker; `rowScratch`: one value per position.
+    /// `dAtt`: attention scratch, 2·T·T per head; `rowScratch`: one value per position.
     let dFFa: UnsafeMutablePointer<T>, dFFb: UnsafeMutablePointer<T>, dAtt: UnsafeMutablePointer<T>, dLogits: UnsafeMutablePointer<T>
     let rowScratch: UnsafeMutablePointer<T>
     let rows: UnsafeMutablePointer<Int>, targets: UnsafeMutablePointer<Int32>, positions: UnsafeMutablePointer<Int32>
@@ -101,7 +101,7 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
         final = buffer(M * h); fMean = buffer(M); fRstd = buffer(M)
         gathered = buffer(M * h); logits = buffer(M * v); probsLM = buffer(M * v)
         dH = buffer(M * h); dTmp = buffer(M * h); dTmp2 = buffer(M * h); dQKV = buffer(M * 3 * h)
-        dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(threads.count * 2 * maxLength * maxLength); dLogits = buffer(M * v)
+        dFFa = buffer(M * ii); dFFb = buffer(M * ii); dAtt = buffer(config.numAttentionHeads * 2 * maxLength * maxLength); dLogits = buffer(M * v)
         rowScratch = buffer(M)
         rows = .allocate(capacity: M); targets = .allocate(capacity: M)
         positions = .allocate(capacity: maxLength)
