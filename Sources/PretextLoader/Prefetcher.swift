@@ -27,24 +27,8 @@ final class Prefetcher: @unchecked Sendable {
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&changed, nil)
         for worker in 0..<max(1, count) {
-            let box = Unmanaged.passRetained(Job(self, worker))
-            var handle = pthread_t()
-            if pthread_create(&handle, nil, { raw in
-                let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-                job.owner.work(job.worker)
-                return nil
-            }, box.toOpaque()) == 0 {
-                threads.append(handle)
-            } else {
-                box.release()
-            }
+            if let handle = PosixThread.start({ [self] in work(worker) }) { threads.append(handle) }
         }
-    }
-
-    private final class Job {
-        let owner: Prefetcher
-        let worker: Int
-        init(_ owner: Prefetcher, _ worker: Int) { self.owner = owner; self.worker = worker }
     }
 
     private func work(_ worker: Int) {

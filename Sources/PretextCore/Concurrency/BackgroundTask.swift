@@ -17,16 +17,10 @@ public final class BackgroundTask: @unchecked Sendable {
     /// Starts `body` on a new thread (or runs it at once if no thread can be created).
     public init(_ body: @escaping @Sendable () throws -> Void) {
         self.body = body
-        let box = Unmanaged.passRetained(self)
-        let rc = pthread_create(&handle, nil, { raw in
-            let task = Unmanaged<BackgroundTask>.fromOpaque(raw!).takeRetainedValue()
-            task.run()
-            return nil
-        }, box.toOpaque())
-        if rc == 0 {
+        if let thread = PosixThread.start({ [self] in run() }) {
+            handle = thread
             started = true
         } else {
-            box.release()
             run()
         }
     }

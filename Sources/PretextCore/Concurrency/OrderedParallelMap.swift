@@ -39,19 +39,8 @@ public enum OrderedParallelMap {
                 }
                 var handles: [pthread_t] = []
                 for worker in 1..<workers {
-                    let box = Unmanaged.passRetained(Job { work(worker) })
-                    var handle = pthread_t()
-                    let rc = pthread_create(&handle, nil, { raw in
-                        let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-                        job.run()
-                        return nil
-                    }, box.toOpaque())
-                    if rc == 0 {
-                        handles.append(handle)
-                    } else {
-                        // No thread to be had: this worker simply takes no items.
-                        box.release()
-                    }
+                    // No thread to be had: this worker simply takes no items.
+                    if let handle = PosixThread.start({ work(worker) }) { handles.append(handle) }
                 }
                 work(0)
                 for h in handles { pthread_join(h, nil) }
@@ -59,11 +48,6 @@ public enum OrderedParallelMap {
         }
         defer { slots.release() }
         return (0..<items.count).map { slots.value(at: $0) }
-    }
-
-    private final class Job: @unchecked Sendable {
-        let run: @Sendable () -> Void
-        init(_ run: @escaping @Sendable () -> Void) { self.run = run }
     }
 
     /// The index of the next item to hand out.

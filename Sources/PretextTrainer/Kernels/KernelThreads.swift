@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import PretextCore
 import Synchronization
 
 /// The trainer's own worker threads for the work between matrix products (attention softmax
@@ -71,12 +72,6 @@ public final class KernelThreads: @unchecked Sendable {
         func runJob(_ worker: Int) { job!(worker) }
     }
 
-    private final class WorkerStart {
-        let shared: Shared
-        let worker: Int
-        init(shared: Shared, worker: Int) { self.shared = shared; self.worker = worker }
-    }
-
     /// One worker, the caller: kernels called without a pool run their loops through this.
     public static let serial = KernelThreads(count: 1)
 
@@ -84,18 +79,11 @@ public final class KernelThreads: @unchecked Sendable {
     public init(count: Int, splitsTinyLoops: Bool = false) {
         self.count = max(1, count)
         self.splitsTinyLoops = splitsTinyLoops
+        let shared = self.shared
         for worker in 1..<self.count {
-            let box = Unmanaged.passRetained(WorkerStart(shared: shared, worker: worker))
-            var handle = pthread_t()
-            if pthread_create(&handle, nil, { raw in
-                let start = Unmanaged<WorkerStart>.fromOpaque(raw!).takeRetainedValue()
-                start.shared.workerLoop(start.worker)
-                return nil
-            }, box.toOpaque()) == 0 {
-                threads.append(handle)
-            } else {
-                box.release()
-            }
+            // The workers hold `shared`, not the pool; a worker that cannot be started just
+            // leaves the pool smaller (`run` waits only for the threads that exist).
+            if let handle = PosixThread.start({ shared.workerLoop(worker) }) { threads.append(handle) }
         }
     }
 
