@@ -5,8 +5,8 @@ import PretextCore
 import Synchronization
 
 /// The trainer's own worker threads for the work between matrix products (attention softmax
-/// rows, cross-entropy rows, GELU, LayerNorm rows, dropout, AdamW), created once with the model so a
-/// training step starts no thread and allocates nothing.
+/// rows, cross-entropy rows, GELU, LayerNorm rows, dropout, AdamW), created once with the
+/// model so a training step starts no thread and allocates nothing.
 ///
 /// `count` workers: worker 0 is the calling thread, 1 ..< count are parked POSIX threads.
 /// These loops never run while OpenBLAS's own threads work: the model alternates between
@@ -15,7 +15,7 @@ import Synchronization
 /// the same calls, with the same bits, whatever the worker count.
 ///
 /// Determinism: callers split work into items whose results do not depend on which worker
-/// computes them or in what order (rows, (batch, head) pairs, element ranges), and never
+/// computes them or in what order (rows, columns, element ranges), and never
 /// reduce across items here, so every thread count gives the same bits.
 public final class KernelThreads: @unchecked Sendable {
     public let count: Int
