@@ -30,7 +30,8 @@ extension TextTokenizer {
 public struct TokenizerScratch {
     public var bytes: [UInt8] = []
     var wordCache = WordCache()
-    /// Shared by copies of the scratch: one scratch (and its copies) per thread.
-    let pieces = PieceCache()
+    /// WordPiece's word cache, allocated on first use (1 MiB); shared by copies of the
+    /// scratch, so one scratch (and its copies) per thread.
+    lazy var pieces = PieceCache()
     public init() {}
 }

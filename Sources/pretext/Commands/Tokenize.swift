@@ -64,18 +64,21 @@ struct Tokenize: ParsableCommand {
         let output = StandardOutput()
         if let text {
             var line = Array(text.utf8)
-            output.write(format(file, &line))
+            var scratch = TokenizerScratch()
+            output.write(format(file, &line, scratch: &scratch))
             output.flush()
             return
         }
         let reader = try LineReader(path: input ?? "-", maxLineLength: 1 << 24, overlong: .split)
         var batch: [[UInt8]] = []
         var batchBytes = 0
+        // One scratch per worker for the whole run (its word caches stay warm).
+        let scratches = PerWorker(count: threads) { _ in TokenizerScratch() }
         func flush() {
             let command = self
-            let results = OrderedParallelMap.map(batch, threads: threads) { line -> [UInt8] in
+            let results = OrderedParallelMap.map(batch, threads: threads) { worker, line -> [UInt8] in
                 var line = line
-                return command.format(file, &line)
+                return scratches.with(worker) { command.format(file, &line, scratch: &$0) }
             }
             for r in results { output.write(r) }
             batch.removeAll(keepingCapacity: true)
@@ -92,7 +95,7 @@ struct Tokenize: ParsableCommand {
     }
 
     /// One output line (with newline) for `line`.
-    func format(_ file: TokenizerFile, _ line: inout [UInt8]) -> [UInt8] {
+    func format(_ file: TokenizerFile, _ line: inout [UInt8], scratch: inout TokenizerScratch) -> [UInt8] {
         // Invalid UTF-8 becomes U+FFFD per maximal invalid subpart, as Python's
         // decode('utf-8', 'replace') gives HF (rare path: only when the fast check fails).
         let suspicious = line.withUnsafeBytes { UTF8Sanitizer.firstProblem($0) } < line.count
@@ -100,7 +103,6 @@ struct Tokenize: ParsableCommand {
             line = Array(String(decoding: line, as: UTF8.self).utf8)
         }
         var ids: [UInt32] = []
-        var scratch = TokenizerScratch()
         line.withUnsafeBufferPointer {
             file.encodeSingle($0, addSpecialTokens: specialTokens, applyTruncationAndPadding: truncateAndPad, into: &ids, scratch: &scratch)
         }
