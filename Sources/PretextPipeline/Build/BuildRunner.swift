@@ -357,8 +357,16 @@ public final class BuildRunner: Sendable {
         all.reserveCapacity(documents.count)
         var stats = BuildStatistics()
         for (docs, s) in results { all += docs; stats += s }
+        // A very long sentence grows a scratch's byte buffer; the buffers are kept across
+        // units, so give such a one back rather than hold it for the rest of the run.
+        for worker in 0..<scratches.count {
+            scratches.with(worker) { if $0.bytes.capacity > Self.scratchBytesKept { $0.bytes = [] } }
+        }
         return (all, stats)
     }
+
+    /// Normalized-text bytes a tokenizer scratch keeps between units.
+    static let scratchBytesKept = 1 << 20
 
     /// Text per group of documents handed to a tokenizing thread.
     static let tokenizeGroupBytes = 64 << 10
