@@ -34,4 +34,22 @@ import PretextTestSupport
         #expect(evaluated.status == 0, "\(evaluated.output)")
         #expect(evaluated.output.contains("step-000006") && evaluated.output.contains("MLM loss"))
     }
+
+    /// A causal model trains on causal shards and evaluates as a language model (one loss,
+    /// no pair head).
+    @Test func gptTrainsAndEvaluatesAsALanguageModel() throws {
+        let shards = CLI.temporaryFolder() + "-gpt-shards"
+        let build = try CLI.run(["build", "pipelines/gpt-causal.toml", "--output", shards, "--set", "task.max_seq_length=32"])
+        #expect(build.status == 0, "\(build.output)")
+        let config = try TemporaryFolder.shared.file(named: "tiny-gpt.json", text: """
+            {"model_type": "gpt2", "vocab_size": 8000, "n_embd": 16, "n_layer": 1, "n_head": 2, "n_inner": 32, "n_positions": 32}
+            """)
+        let run = CLI.temporaryFolder() + "-gpt-run"
+        let trained = try CLI.run(["train", "--shards", shards, "--model", config, "--steps", "2", "--batch-size", "4", "--run", run])
+        #expect(trained.status == 0, "\(trained.output)")
+        let evaluated = try CLI.run(["eval", "--shards", shards, "--checkpoint", run, "--batch-size", "4", "--batches", "1"])
+        #expect(evaluated.status == 0, "\(evaluated.output)")
+        #expect(evaluated.output.contains("LM loss") && evaluated.output.contains("next-token accuracy"))
+        #expect(!evaluated.output.contains("MLM") && !evaluated.output.contains("pair"))
+    }
 }

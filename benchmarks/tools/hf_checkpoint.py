@@ -89,11 +89,11 @@ def pretext_eval(pretext, shards, run_dir):
     text = run([pretext, "eval", "--shards", shards, "--checkpoint", run_dir, "--batch-size", str(BATCH_SIZE), "--batches", "1"],
                capture=True)
     print(text.strip())
-    mlm = re.search(r"MLM loss ([-+0-9.eE]+|nan|inf)", text)
-    pair = re.search(r"pair loss ([-+0-9.eE]+|nan|inf)", text)
-    if not mlm or not pair:
+    mlm = re.search(r"(?:MLM|LM) loss ([-+0-9.eE]+|nan|inf)", text)
+    pair = re.search(r"pair loss ([-+0-9.eE]+|nan|inf)", text)  # absent for GPT-2
+    if not mlm:
         sys.exit("cannot parse `pretext eval` output: %r" % text)
-    return float(mlm.group(1)), float(pair.group(1))
+    return float(mlm.group(1)), float(pair.group(1)) if pair else 0.0
 
 
 def load(cls, checkpoint, attn):

@@ -135,8 +135,9 @@ struct Eval: ParsableCommand {
         abstract: "Evaluate a checkpoint on a shard folder (no dropout, the same batches every time).",
         discussion: """
             Loads model.safetensors and config.json from a checkpoint folder (or a run folder's
-            newest checkpoint) and prints MLM loss and accuracy and pair loss and accuracy over
-            the first --batches batches of the folder in storage order.
+            newest checkpoint) and prints MLM loss and accuracy and pair loss and accuracy (BERT,
+            ALBERT) or LM loss and next-token accuracy (GPT-2) over the first --batches batches
+            of the folder in storage order.
 
             Example:
               pretext eval --shards shards/demo-bert-heldout --checkpoint runs/demo
@@ -158,7 +159,13 @@ struct Eval: ParsableCommand {
         let folder = FileManager.default.fileExists(atPath: checkpoint + "/model.safetensors") ? checkpoint : (Trainer.latestCheckpoint(run: checkpoint) ?? checkpoint)
         let model = try CheckpointLoader.model(folder: folder, shards: shards, batchSize: batchSize)
         let r = try Evaluator.evaluate(model: model, shards: shards, batchSize: batchSize, batches: batches)
-        print(String(format: "%@ on %@: %d batches, MLM loss %.6f, MLM accuracy %.4f (%d predictions), pair loss %.6f, pair accuracy %.4f (%d pairs)",
-                     folder, shards, r.batches, r.mlmLoss, r.mlmAccuracy, r.predictions, r.pairLoss, r.pairAccuracy, r.pairs))
+        if model.config.modelType == "gpt2" {
+            // A causal model has one loss, next-token prediction, and no pair head.
+            print(String(format: "%@ on %@: %d batches, LM loss %.6f, next-token accuracy %.4f (%d predictions)",
+                         folder, shards, r.batches, r.mlmLoss, r.mlmAccuracy, r.predictions))
+        } else {
+            print(String(format: "%@ on %@: %d batches, MLM loss %.6f, MLM accuracy %.4f (%d predictions), pair loss %.6f, pair accuracy %.4f (%d pairs)",
+                         folder, shards, r.batches, r.mlmLoss, r.mlmAccuracy, r.predictions, r.pairLoss, r.pairAccuracy, r.pairs))
+        }
     }
 }
