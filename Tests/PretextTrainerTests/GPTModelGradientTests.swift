@@ -37,22 +37,7 @@ import Testing
         _ = try model.forward(inputs, dropoutKey: 2)
         model.zeroGradients()
         model.backward(inputs)
-        var worst: (Double, String) = (0, "")
-        for e in model.table.entries {
-            var picks = Set<Int>()
-            for k in 0..<5 { picks.insert((k * 7919 + 11) % e.count) }
-            for i in picks {
-                let saved = model.parameters[e.offset + i]
-                model.parameters[e.offset + i] = saved + 1e-6
-                let plus = try model.forward(inputs, dropoutKey: 2).loss
-                model.parameters[e.offset + i] = saved - 1e-6
-                let minus = try model.forward(inputs, dropoutKey: 2).loss
-                model.parameters[e.offset + i] = saved
-                let numeric = (plus - minus) / 2e-6, analytic = model.gradients[e.offset + i]
-                let error = max(0, abs(analytic - numeric) - 1e-8) / max(1e-12, abs(analytic) + abs(numeric))
-                if error > worst.0 { worst = (error, "\(e.name)[\(i)]: analytic \(analytic), numeric \(numeric)") }
-            }
-        }
+        let worst = try GradientCheck.worstModelError(model, inputs, dropoutKey: 2, salt: 11)
         #expect(worst.0 < 1e-5, "worst: \(worst.1)")
     }
 

@@ -29,4 +29,32 @@ enum GradientCheck {
     }
 
     static func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+
+    /// A whole model's gradients (from one forward and backward pass already run on `inputs`)
+    /// against central differences of its loss, at 5 elements spread over every tensor (offset
+    /// by `salt`) plus `extra(entry)`: the worst relative error (differences resolve about 1e-8
+    /// here, so that much is forgiven) and where it was.
+    static func worstModelError<M: PretrainingModel>(_ model: M, _ inputs: ModelInputs, dropoutKey: UInt64, salt: Int,
+                                                     extra: (ParameterTable.Entry) -> [Int] = { _ in [] }) throws -> (Double, String)
+        where M.Element == Double {
+        var worst: (Double, String) = (0, "")
+        for e in model.table.entries {
+            var picks = Set(extra(e))
+            for k in 0..<5 { picks.insert((k * 7919 + salt) % e.count) }
+            for i in picks {
+                let saved = model.parameters[e.offset + i]
+                let h = 1e-6
+                model.parameters[e.offset + i] = saved + h
+                let plus = try model.forward(inputs, dropoutKey: dropoutKey).loss
+                model.parameters[e.offset + i] = saved - h
+                let minus = try model.forward(inputs, dropoutKey: dropoutKey).loss
+                model.parameters[e.offset + i] = saved
+                let numeric = (plus - minus) / (2 * h)
+                let analytic = model.gradients[e.offset + i]
+                let error = max(0, abs(analytic - numeric) - 1e-8) / max(1e-12, abs(analytic) + abs(numeric))
+                if error > worst.0 { worst = (error, "\(e.name)[\(i)]: analytic \(analytic), numeric \(numeric)") }
+            }
+        }
+        return worst
+    }
 }

@@ -8,20 +8,11 @@ extension BertModel {
     @discardableResult
     public func forward(_ inputs: Inputs, dropoutKey: UInt64? = nil) throws -> Step {
         let B = inputs.batch, Tn = inputs.length, M = B * Tn
-        guard B <= maxBatch && Tn <= maxLength && B > 0 && Tn > 0 else {
-            throw ShapeError(message: "batch \(B) × \(Tn) exceeds the model's buffers \(maxBatch) × \(maxLength)")
-        }
-        guard inputs.inputIDs.count == M, inputs.tokenTypeIDs.count == M, inputs.attentionMask.count == M, inputs.labels.count == M,
-              inputs.pairLabels.count == B else { throw ShapeError(message: "input buffers do not match \(B) × \(Tn)") }
+        try inputs.checkShape(maxBatch: maxBatch, maxLength: maxLength, pairs: true)
         var step = Step()
         step.batch = B; step.length = Tn; step.dropoutKey = dropoutKey
         // Labelled positions and pair rows.
-        var P = 0
-        for r in 0..<M where inputs.labels[r] != -100 {
-            guard P < maxPredictions else { throw ShapeError(message: "more than \(maxPredictions) labelled positions in a batch") }
-            guard inputs.labels[r] >= 0 && Int(inputs.labels[r]) < V else { throw ShapeError(message: "label \(inputs.labels[r]) outside the vocabulary") }
-            maskedRows[P] = r; maskedTargets[P] = inputs.labels[r]; P += 1
-        }
+        let P = try inputs.gatherLabels(rows: maskedRows, targets: maskedTargets, limit: maxPredictions, vocabulary: V)
         var NP = 0
         for b in 0..<B where inputs.pairLabels[b] >= 0 { pairRows[NP] = b; pairTargets[NP] = inputs.pairLabels[b]; NP += 1 }
         step.predictions = P; step.pairs = NP

@@ -138,19 +138,10 @@ public final class GPTModel<T: TrainerFloat>: PretrainingModel {
     @discardableResult
     public func forward(_ inputs: ModelInputs, dropoutKey: UInt64? = nil) throws -> ModelStep {
         let B = inputs.batch, Tn = inputs.length, M = B * Tn
-        guard B <= maxBatch && Tn <= maxLength && B > 0 && Tn > 0 else {
-            throw ModelShapeError(message: "batch \(B) × \(Tn) exceeds the model's buffers \(maxBatch) × \(maxLength)")
-        }
-        guard inputs.inputIDs.count == M, inputs.labels.count == M, inputs.attentionMask.count == M else {
-            throw ModelShapeError(message: "input buffers do not match \(B) × \(Tn)")
-        }
+        try inputs.checkShape(maxBatch: maxBatch, maxLength: maxLength, pairs: false)
         var step = ModelStep()
         step.batch = B; step.length = Tn; step.dropoutKey = dropoutKey
-        var P = 0
-        for r in 0..<M where inputs.labels[r] != -100 {
-            guard inputs.labels[r] >= 0 && Int(inputs.labels[r]) < V else { throw ModelShapeError(message: "label \(inputs.labels[r]) outside the vocabulary") }
-            rows[P] = r; targets[P] = inputs.labels[r]; P += 1
-        }
+        let P = try inputs.gatherLabels(rows: rows, targets: targets, limit: M, vocabulary: V)
         step.predictions = P
         let pDrop = dropoutKey == nil ? 0 : config.hiddenDropoutProb
         let eps = T(config.layerNormEps)

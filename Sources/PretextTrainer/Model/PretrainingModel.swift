@@ -31,6 +31,35 @@ public struct ModelInputs: Sendable {
     }
 }
 
+extension ModelInputs {
+    /// Throws unless the batch fits the model's `maxBatch × maxLength` buffers and the
+    /// buffers hold `batch × length` values (with `pairs`, token types and `batch` pair
+    /// labels too).
+    func checkShape(maxBatch: Int, maxLength: Int, pairs: Bool) throws {
+        let M = batch * length
+        guard batch <= maxBatch && length <= maxLength && batch > 0 && length > 0 else {
+            throw ModelShapeError(message: "batch \(batch) × \(length) exceeds the model's buffers \(maxBatch) × \(maxLength)")
+        }
+        guard inputIDs.count == M, attentionMask.count == M, labels.count == M,
+              !pairs || (tokenTypeIDs.count == M && pairLabels.count == batch) else {
+            throw ModelShapeError(message: "input buffers do not match \(batch) × \(length)")
+        }
+    }
+
+    /// Writes the labelled positions (labels ≠ −100), row-major, to `rows` and their labels
+    /// to `targets`, and returns how many; throws on a label outside `0 ..< vocabulary` or
+    /// more than `limit` of them.
+    func gatherLabels(rows: UnsafeMutablePointer<Int>, targets: UnsafeMutablePointer<Int32>, limit: Int, vocabulary: Int) throws -> Int {
+        var n = 0
+        for r in labels.indices where labels[r] != -100 {
+            guard n < limit else { throw ModelShapeError(message: "more than \(limit) labelled positions in a batch") }
+            guard labels[r] >= 0 && Int(labels[r]) < vocabulary else { throw ModelShapeError(message: "label \(labels[r]) outside the vocabulary") }
+            rows[n] = r; targets[n] = labels[r]; n += 1
+        }
+        return n
+    }
+}
+
 /// What a forward pass computed: losses (the LM loss of a causal model is `mlmLoss`) and
 /// correct predictions, for the backward pass and the metrics.
 public struct ModelStep: Sendable {
