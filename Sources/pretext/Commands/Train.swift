@@ -69,7 +69,7 @@ struct Train: ParsableCommand {
     @Option(help: "Checkpoint every N steps (0 = only at the end).")
     var checkpointEvery = 0
 
-    @Option(help: "OpenBLAS threads (0 = all cores).")
+    @Option(help: "OpenBLAS threads, and as many kernel workers for the loops between matrix products (0 = all cores).")
     var blasThreads = 0
 
     func run() throws {
