@@ -18,7 +18,7 @@ import PretextTestSupport
         let folder = try TemporaryFolder.shared.folder(named: "store")
         let units = [Self.documents(unit: 0, count: 40), Self.documents(unit: 1, count: 1), Self.documents(unit: 2, count: 25)]
         for (u, docs) in units.enumerated() {
-            _ = try DocumentStoreFiles.writeUnit(folder: folder, unit: u, documents: docs, tokenWidth: 2, vocabularySize: 30000)
+            try DocumentStoreFiles.writeUnit(folder: folder, unit: u, documents: docs, tokenWidth: 2)
         }
         let store = try DocumentStore(folder: folder, units: [0, 1, 2])
         let all = units.flatMap { $0 }
@@ -41,15 +41,46 @@ import PretextTestSupport
         // A subset of units (a task's own units) numbers documents within the subset.
         let partial = try DocumentStore(folder: folder, units: [2])
         #expect(try partial.document(0) == units[2][0])
+        // A run of documents of one unit in one read.
+        #expect(try store.documents(3..<17) == Array(all[3..<17]))
+        #expect(try store.documents(41..<66) == units[2])
+    }
+
+    @Test func idsOfFourBytesRoundTrip() throws {
+        let folder = try TemporaryFolder.shared.folder(named: "store-wide")
+        let docs = [TokenizedDocument(inputOrdinal: 7, documentOrdinal: 1 << 40, sentences: [[70_000, 1, 250_000], [4_000_000_000]])]
+        try DocumentStoreFiles.writeUnit(folder: folder, unit: 3, documents: docs, tokenWidth: 4)
+        let store = try DocumentStore(folder: folder, units: [3])
+        #expect(try store.document(0) == docs[0])
+        var tokens: [UInt32] = [9]
+        try store.appendSentences(of: 0, from: 1, to: &tokens, until: 1)
+        #expect(tokens == [9, 4_000_000_000])
     }
 
     @Test func aDamagedIndexIsRefused() throws {
         let folder = try TemporaryFolder.shared.folder(named: "store-damage")
-        _ = try DocumentStoreFiles.writeUnit(folder: folder, unit: 0, documents: Self.documents(unit: 0, count: 5), tokenWidth: 2, vocabularySize: 30000)
+        try DocumentStoreFiles.writeUnit(folder: folder, unit: 0, documents: Self.documents(unit: 0, count: 5), tokenWidth: 2)
         let path = folder + "/" + DocumentStoreFiles.indexName(unit: 0)
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[13] ^= 1
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        #expect(throws: ShardFormatError.self) { try DocumentStore(folder: folder, units: [0]) }
+        #expect(throws: DocumentStoreError.self) { try DocumentStore(folder: folder, units: [0]) }
+    }
+
+    /// A flipped bit or a missing tail in a unit's tokens is caught when the store is opened,
+    /// before any of its documents is used.
+    @Test func damagedOrTruncatedTokensAreRefused() throws {
+        let folder = try TemporaryFolder.shared.folder(named: "store-tokens-damage")
+        try DocumentStoreFiles.writeUnit(folder: folder, unit: 0, documents: Self.documents(unit: 0, count: 9), tokenWidth: 2)
+        let path = folder + "/" + DocumentStoreFiles.tokensName(unit: 0)
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        var flipped = [UInt8](good)
+        flipped[flipped.count / 2] ^= 0x10
+        try Data(flipped).write(to: URL(fileURLWithPath: path))
+        #expect(throws: DocumentStoreError(path: path, problem: "checksum mismatch")) { try DocumentStore(folder: folder, units: [0]) }
+        try good.prefix(good.count - 3).write(to: URL(fileURLWithPath: path))
+        #expect(throws: DocumentStoreError.self) { try DocumentStore(folder: folder, units: [0]) }
+        try good.write(to: URL(fileURLWithPath: path))
+        #expect(try DocumentStore(folder: folder, units: [0]).document(8) == Self.documents(unit: 0, count: 9)[8])
     }
 }

@@ -139,6 +139,17 @@ public final class PosixFile: @unchecked Sendable {
         if unlink(path) == -1 && errno != ENOENT { throw SystemCallError(call: "unlink", path: path, errno: errno) }
     }
 
+    /// Writes `bytes` to `path` atomically: into `path.partial`, fsync, rename (the caller
+    /// syncs the directory when the rename itself must survive a crash).
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let partial = path + ".partial"
+        let file = try PosixFile(path: partial, mode: .createTruncate)
+        try file.writeAll(bytes)
+        try file.sync()
+        try file.close()
+        try rename(partial, to: path)
+    }
+
     /// Copies `source` to `destination` through `destination.partial`, fsync and rename.
     public static func copy(_ source: String, to destination: String) throws {
         let input = try PosixFile(path: source, mode: .readOnly)

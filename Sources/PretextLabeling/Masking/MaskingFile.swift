@@ -69,13 +69,7 @@ public struct MaskingFile: Sendable, Equatable {
 
     /// Writes `<folder>/masking.json` atomically (a `.partial` file renamed after fsync).
     public func write(folder: String) throws {
-        let path = folder + "/" + Self.fileName
-        let partial = path + ".partial"
-        let file = try PosixFile(path: partial, mode: .createTruncate)
-        try file.writeAll(Array(jsonText.utf8))
-        try file.sync()
-        try file.close()
-        try PosixFile.rename(partial, to: path)
+        try PosixFile.writeAtomically(Array(jsonText.utf8), to: folder + "/" + Self.fileName)
     }
 
     /// Reads `<folder>/masking.json`.

@@ -162,7 +162,7 @@ public final class BuildRunner: Sendable {
         let stageTimes = Mutex<(tokenize: Double, store: Double)>((0, 0))
         var pendingTokenize: (task: BackgroundTask, unit: Int, result: TokenizedUnit)?
         var pendingStore: BackgroundTask?
-        let width = ShardSchema.tokenWidth(forVocabularySize: vocabulary.size), size = UInt32(vocabulary.size)
+        let width = ShardSchema.tokenWidth(forVocabularySize: vocabulary.size)
         /// Hands the tokenized pending unit to the store writer (after the previous write).
         func storeTokenized() throws {
             guard let (task, unit, result) = pendingTokenize else { return }
@@ -171,7 +171,7 @@ public final class BuildRunner: Sendable {
             try pendingStore?.wait()
             pendingStore = BackgroundTask {
                 let start = BuildProgress.now()
-                _ = try DocumentStoreFiles.writeUnit(folder: storeFolder, unit: unit, documents: result.documents, tokenWidth: width, vocabularySize: size)
+                try DocumentStoreFiles.writeUnit(folder: storeFolder, unit: unit, documents: result.documents, tokenWidth: width)
                 try catalog.recordUnit(run: run, stage: Self.storeStage, unit: unit, shards: [], statistics: result.statistics.pairs)
                 let end = BuildProgress.now()
                 stageTimes.withLock { $0.store += end - start }
@@ -237,7 +237,8 @@ public final class BuildRunner: Sendable {
         let seenBytes = bytesSeen
         // Units run one after another; inside a unit the labeler spreads NSP/SOP documents over
         // the threads (one store per thread: readers are not thread-safe).
-        let stores = try (0..<threads).map { _ in try DocumentStore(folder: storeFolder, units: storeUnitsCopy) }
+        let storeIndex = try DocumentStoreIndex(folder: storeFolder, units: storeUnitsCopy, threads: threads)
+        let stores = (0..<threads).map { _ in DocumentStore(index: storeIndex) }
         // Batches of records are compressed and written on a background thread while the
         // next batch is labeled; at most one write is pending, so memory holds two batches.
         var pendingWrite: BackgroundTask?

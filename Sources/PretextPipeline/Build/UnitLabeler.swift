@@ -135,7 +135,7 @@ struct UnitLabeler: Sendable {
         let runs = stride(from: documents.lowerBound, to: documents.upperBound, by: 64).map { $0..<min(documents.upperBound, $0 + 64) }
         let readers = PerWorker(count: stores.count) { stores[$0] }
         let own = try OrderedParallelMap.map(runs, threads: stores.count) { worker, run in
-            readers.with(worker) { store in Result { try run.map { try store.document($0) } } }
+            readers.with(worker) { store in Result { try store.documents(run) } }
         }.flatMap { try $0.get() }
 
         for copy in 0..<config.dupeFactor {

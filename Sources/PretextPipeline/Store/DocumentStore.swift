@@ -1,183 +1,228 @@
 import PretextCore
 import PretextLabeling
-import PretextShards
 
-/// The tokenized corpus on disk: stage 1 of a build writes it, stage 2 reads it by random
-/// access, so NSP negatives can come from any document of the whole corpus while memory holds
-/// only one block per open shard.
-///
-/// Layout, in `<output>/store/`, one pair of files per unit of documents:
-/// - `unit-NNNNN.ptxs`: a shard (docs/FORMAT.md) with one record per sentence, provenance set;
-/// - `unit-NNNNN.docs`: magic `PTXDOCS1`, `u32` document count, one `u32` sentence count per
-///   document, then XXH64 of all preceding bytes.
-/// Both are written under `.partial` names and renamed after fsync, so a unit either exists
-/// whole or not at all.
-public enum DocumentStoreFiles {
-    public static let folderName = "store"
-    /// Uncompressed block size of store shards (4 KiB): an NSP negative decodes one small block.
-    public static let storeBlockTargetLength = 4 << 10
-    static let magic: [UInt8] = Array("PTXDOCS1".utf8)
-
-    public static func shardName(unit: Int) -> String { "unit-\(pad(unit)).\(ShardFormat.fileExtension)" }
-    public static func indexName(unit: Int) -> String { "unit-\(pad(unit)).docs" }
-
-    static func pad(_ n: Int) -> String {
-        let s = String(n)
-        return String(repeating: "0", count: max(0, 5 - s.count)) + s
-    }
-
-    /// Writes unit `unit` of the store; returns the shard summary.
-    public static func writeUnit(folder: String, unit: Int, documents: [TokenizedDocument], tokenWidth: Int, vocabularySize: UInt32) throws -> ShardFileSummary {
-        try PosixFile.makeDirectories(folder)
-        let header = ShardHeader(schema: ShardSchema(tokenWidth: tokenWidth, hasPairs: false, hasMasks: false),
-                                 filter: .recommended(forTokenWidth: tokenWidth), vocabularySize: vocabularySize,
-                                 blockLengthLimit: UInt32(ShardFormat.defaultBlockLengthLimit),
-                                 metadata: #"{"kind":"document-store"}"#)
-        // Small blocks: an NSP negative reads one or two sentences, and decodes one block for them.
-        let writer = try ShardWriter(path: folder + "/" + shardName(unit: unit), header: header, blockTargetLength: storeBlockTargetLength)
-        var index = LittleEndianWriter(capacity: 12 + documents.count * 4)
-        index.append(bytes: magic)
-        index.append(UInt32(documents.count))
-        for doc in documents {
-            index.append(UInt32(doc.sentenceCount))
-            for k in 0..<doc.sentenceCount {
-                try writer.append(ShardRecord(tokens: Array(doc.sentence(k)), inputOrdinal: doc.inputOrdinal, documentOrdinal: doc.documentOrdinal))
-            }
-        }
-        index.append(XXHash64.hash(index.bytes))
-        let indexPath = folder + "/" + indexName(unit: unit)
-        let partial = indexPath + ShardWriter.partialSuffix
-        let file = try PosixFile(path: partial, mode: .createTruncate)
-        try file.writeAll(index.bytes)
-        try file.sync()
-        try file.close()
-        try PosixFile.rename(partial, to: indexPath)
-        return try writer.finish()
-    }
-
-    /// Reads a unit's document index: sentence count per document.
-    static func readIndex(_ path: String) throws -> [UInt32] {
-        let mapped = try MappedFile(path: path)
-        let bytes = mapped.bytes
-        func fail(_ m: String) -> ShardFormatError { ShardFormatError(path: path, region: .file, byteOffset: 0, problem: m) }
-        guard bytes.count >= 20, Array(bytes[0..<8]) == magic else { throw fail("not a document index (bad magic or truncated)") }
-        var c = ByteCursor(bytes, offset: 8)
-        let count = Int(try c.read(UInt32.self))
-        guard bytes.count == 12 + 4 * count + 8 else { throw fail("size \(bytes.count) does not match \(count) documents") }
-        let stored = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
-        guard XXHash64.hash(UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 8)])) == stored else { throw fail("checksum mismatch") }
-        return try (0..<count).map { _ in try c.read(UInt32.self) }
-    }
-}
-
-/// Random access to the documents of a store (one instance per thread: readers are not
-/// thread-safe). Document i is numbered across units in unit order.
-public final class DocumentStore: DocumentSource {
+/// Where every document of a store is: read once from the units' indexes, checked, and shared
+/// by the readers of all threads. Memory: 16 bytes per document of the store; no tokens.
+/// Document i is numbered across units in unit order.
+public final class DocumentStoreIndex: Sendable {
     public let folder: String
-    private let units: [Int]
-    /// First global document of each unit, plus the total.
-    private let unitStart: [Int]
-    /// Per unit: first record of each document, plus the unit's record total.
-    private let firstRecord: [[UInt64]]
-    /// Open readers by unit position, at most `maxOpenReaders` (least recently used closed
-    /// first), so a store of many units keeps a bounded number of mappings.
-    private var readers: [Int: (reader: ShardReader, lastUse: Int)] = [:]
-    private var clock = 0
-    static let maxOpenReaders = 64
+    let units: [Int]
+    /// Bytes per stored token id (2 or 4).
+    let tokenWidth: Int
+    /// First document of each unit position, plus the total.
+    let unitStart: [Int]
+    /// Per document: byte offset of its record in its unit's `.tokens` file.
+    let recordOffset: [UInt64]
+    let sentenceCounts: [UInt32]
+    let tokenCounts: [UInt32]
 
-    public init(folder: String, units: [Int]) throws {
+    /// Opens the store of `units` in `folder`: reads every unit's index and checks each
+    /// `.tokens` file against its size and XXH64 (on `threads` threads, 1 MiB at a time).
+    public init(folder: String, units: [Int], threads: Int = 1) throws {
         self.folder = folder
         self.units = units
-        var starts = [0]
-        var firsts: [[UInt64]] = []
-        for unit in units {
-            let counts = try DocumentStoreFiles.readIndex(folder + "/" + DocumentStoreFiles.indexName(unit: unit))
-            var f: [UInt64] = [0]
-            f.reserveCapacity(counts.count + 1)
-            for c in counts { f.append(f.last! + UInt64(c)) }
-            firsts.append(f)
-            starts.append(starts.last! + counts.count)
+        let indexes = try OrderedParallelMap.map(units, threads: threads) { unit in
+            Result { () throws -> DocumentStoreFiles.UnitIndex in
+                let index = try DocumentStoreFiles.readIndex(folder + "/" + DocumentStoreFiles.indexName(unit: unit))
+                let path = folder + "/" + DocumentStoreFiles.tokensName(unit: unit)
+                let (checksum, size) = try FileChecksum.xxh64(ofFile: path)
+                guard size == UInt64(index.tokensBytes) else {
+                    throw DocumentStoreError(path: path, problem: "size \(size) bytes, the index says \(index.tokensBytes) (truncated?)")
+                }
+                guard checksum == index.tokensChecksum else { throw DocumentStoreError(path: path, problem: "checksum mismatch") }
+                return index
+            }
+        }.map { try $0.get() }
+        tokenWidth = indexes.first?.tokenWidth ?? 2
+        var starts = [0], offsets: [UInt64] = [], sentences: [UInt32] = [], tokens: [UInt32] = []
+        for (unit, index) in zip(units, indexes) {
+            guard index.tokenWidth == tokenWidth else {
+                throw DocumentStoreError(path: folder + "/" + DocumentStoreFiles.indexName(unit: unit),
+                                         problem: "token width \(index.tokenWidth), other units have \(tokenWidth)")
+            }
+            var offset: UInt64 = 0
+            for entry in index.entries {
+                offsets.append(offset)
+                sentences.append(UInt32(entry.sentenceCount))
+                tokens.append(UInt32(entry.tokenCount))
+                offset += UInt64(entry.recordBytes(tokenWidth: tokenWidth))
+            }
+            starts.append(starts.last! + index.entries.count)
         }
         unitStart = starts
-        firstRecord = firsts
+        recordOffset = offsets
+        sentenceCounts = sentences
+        tokenCounts = tokens
     }
 
     public var documentCount: Int { unitStart.last! }
 
-    /// Documents in unit position `u` (index into `units`).
+    /// Documents in unit position `u` (index into the store's units).
     public func documentRange(unitPosition u: Int) -> Range<Int> { unitStart[u]..<unitStart[u + 1] }
 
-    /// (unit position, first record, end record) of document `index`.
-    private func locate(_ index: Int) -> (Int, UInt64, UInt64) {
+    /// The unit position holding document `index`.
+    func unitPosition(of index: Int) -> Int {
         precondition(index >= 0 && index < documentCount, "document \(index) out of range")
         var lo = 0, hi = units.count
         while hi - lo > 1 {
             let mid = (lo + hi) / 2
             if unitStart[mid] <= index { lo = mid } else { hi = mid }
         }
-        let local = index - unitStart[lo]
-        return (lo, firstRecord[lo][local], firstRecord[lo][local + 1])
+        return lo
+    }
+}
+
+/// Random access to the documents of a store for one thread (it keeps open files and a
+/// buffer, so it is not thread-safe; give each thread its own over a shared index).
+/// A negative reads with two `pread`s (the sentence ends, then the tokens it takes) and copies;
+/// memory is the index plus one buffer of the largest read.
+public final class DocumentStore: DocumentSource {
+    public let index: DocumentStoreIndex
+    /// Open `.tokens` files by unit position, at most `maxOpenFiles` (least recently used
+    /// closed first), so a store of many units keeps a bounded number of descriptors.
+    private var files: [Int: (file: PosixFile, lastUse: Int)] = [:]
+    private var clock = 0
+    private var buffer: [UInt8] = []
+    static let maxOpenFiles = 64
+
+    public init(index: DocumentStoreIndex) { self.index = index }
+
+    /// Opens (and checks) the store of `units` in `folder` for one reader.
+    public convenience init(folder: String, units: [Int]) throws {
+        self.init(index: try DocumentStoreIndex(folder: folder, units: units))
     }
 
-    public func sentenceCount(_ index: Int) throws -> Int {
-        let (_, first, end) = locate(index)
-        return Int(end - first)
+    public var documentCount: Int { index.documentCount }
+
+    public func documentRange(unitPosition u: Int) -> Range<Int> { index.documentRange(unitPosition: u) }
+
+    public func sentenceCount(_ i: Int) throws -> Int {
+        precondition(i >= 0 && i < documentCount, "document \(i) out of range")
+        return Int(index.sentenceCounts[i])
     }
 
-    public func document(_ index: Int) throws -> TokenizedDocument {
-        let (u, first, end) = locate(index)
-        let reader = try reader(u)
-        try checkRange(reader, end)
-        var doc = TokenizedDocument(inputOrdinal: 0, documentOrdinal: 0)
-        let record = try reader.record(first)
-        doc.inputOrdinal = record.inputOrdinal
-        doc.documentOrdinal = record.documentOrdinal
-        for r in first..<end {
-            try reader.withTokens(ofRecord: r) { column, range in
-                let start = doc.tokens.count
-                doc.tokens.append(contentsOf: repeatElement(0, count: range.count))
-                doc.tokens.withUnsafeMutableBufferPointer { column.copy(range, into: $0.baseAddress! + start) }
-                doc.sentenceEnds.append(doc.tokens.count)
+    public func document(_ i: Int) throws -> TokenizedDocument {
+        try documents(i..<(i + 1))[0]
+    }
+
+    /// Documents `range`, which must lie in one unit, with one read of their records and one
+    /// of their index entries.
+    public func documents(_ range: Range<Int>) throws -> [TokenizedDocument] {
+        guard !range.isEmpty else { return [] }
+        let u = index.unitPosition(of: range.lowerBound)
+        precondition(range.upperBound <= index.unitStart[u + 1], "documents \(range) span units")
+        let width = index.tokenWidth
+        let first = range.lowerBound, last = range.upperBound - 1
+        let start = index.recordOffset[first]
+        let end = index.recordOffset[last] + UInt64(4 * Int(index.sentenceCounts[last]) + width * Int(index.tokenCounts[last]))
+        let file = try file(u)
+        try read(file, Int(end - start), at: start)
+        // Provenance comes from the index file: it is not kept in memory.
+        let unit = index.units[u]
+        let indexPath = index.folder + "/" + DocumentStoreFiles.indexName(unit: unit)
+        let entries = try PosixFile(path: indexPath, mode: .readOnly)
+            .read(count: range.count * DocumentStoreFiles.entryBytes, at: UInt64(16 + (first - index.unitStart[u]) * DocumentStoreFiles.entryBytes))
+        var out: [TokenizedDocument] = []
+        out.reserveCapacity(range.count)
+        try buffer.withUnsafeBytes { raw in
+            var at = 0
+            for (k, i) in range.enumerated() {
+                let e = k * DocumentStoreFiles.entryBytes
+                let inputOrdinal = entries.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: e, as: UInt32.self)) }
+                let documentOrdinal = entries.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: e + 4, as: UInt64.self)) }
+                var doc = TokenizedDocument(inputOrdinal: inputOrdinal, documentOrdinal: documentOrdinal)
+                let sentences = Int(index.sentenceCounts[i]), tokens = Int(index.tokenCounts[i])
+                doc.sentenceEnds = try sentenceEnds(raw, at: at, count: sentences, tokens: tokens, document: i, path: file.path)
+                at += 4 * sentences
+                doc.tokens = [UInt32](unsafeUninitializedCapacity: tokens) { out, n in
+                    Self.widen(UnsafeRawBufferPointer(rebasing: raw[at..<(at + width * tokens)]), width: width, into: out.baseAddress!)
+                    n = tokens
+                }
+                at += width * tokens
+                out.append(doc)
             }
         }
-        return doc
+        return out
     }
 
-    public func appendSentences(of index: Int, from start: Int, to tokens: inout [UInt32], until target: Int) throws {
-        let (u, first, end) = locate(index)
-        let reader = try reader(u)
-        try checkRange(reader, end)
-        var r = first + UInt64(start)
-        while r < end {
-            try reader.withTokens(ofRecord: r) { column, range in
-                let at = tokens.count
-                tokens.append(contentsOf: repeatElement(0, count: range.count))
-                tokens.withUnsafeMutableBufferPointer { column.copy(range, into: $0.baseAddress! + at) }
+    public func appendSentences(of i: Int, from start: Int, to tokens: inout [UInt32], until target: Int) throws {
+        let sentences = try sentenceCount(i)
+        guard start < sentences else { return }
+        let u = index.unitPosition(of: i)
+        let file = try file(u)
+        let width = index.tokenWidth, total = Int(index.tokenCounts[i])
+        // The ends of sentences start-1 … last: where sentence `start` begins and where to stop.
+        let from = max(0, start - 1)
+        try read(file, 4 * (sentences - from), at: index.recordOffset[i] + UInt64(4 * from))
+        let (first, stop) = try buffer.withUnsafeBytes { raw -> (Int, Int) in
+            func end(_ k: Int) -> Int { Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * (k - from), as: UInt32.self))) }
+            let first = start == 0 ? 0 : end(start - 1)
+            var k = start, stop = first
+            var previous = first
+            while k < sentences {
+                stop = end(k)
+                guard stop > previous, stop <= total else {
+                    throw DocumentStoreError(path: file.path, problem: "document \(i): sentence end \(stop) after \(previous) of \(total) tokens")
+                }
+                previous = stop
+                k += 1
+                if tokens.count + (stop - first) >= target { break }
             }
-            if tokens.count >= target { break }
-            r += 1
+            return (first, stop)
+        }
+        try read(file, width * (stop - first), at: index.recordOffset[i] + UInt64(4 * sentences + width * first))
+        let at = tokens.count
+        tokens.append(contentsOf: repeatElement(0, count: stop - first))
+        buffer.withUnsafeBytes { raw in
+            tokens.withUnsafeMutableBufferPointer { Self.widen(UnsafeRawBufferPointer(rebasing: raw[0..<(width * (stop - first))]), width: width, into: $0.baseAddress! + at) }
         }
     }
 
-    private func checkRange(_ reader: ShardReader, _ end: UInt64) throws {
-        guard end <= reader.recordCount else {
-            throw ShardFormatError(path: reader.path, region: .file, byteOffset: 0,
-                                   problem: "document index says \(end) records, the shard holds \(reader.recordCount)")
+    /// Reads and checks `count` sentence ends at `at` of `raw`: strictly increasing, the last
+    /// one equal to the document's token count.
+    private func sentenceEnds(_ raw: UnsafeRawBufferPointer, at: Int, count: Int, tokens: Int, document: Int, path: String) throws -> [Int] {
+        var ends: [Int] = []
+        ends.reserveCapacity(count)
+        var previous = 0
+        for k in 0..<count {
+            let end = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + 4 * k, as: UInt32.self)))
+            guard end > previous, end <= tokens, k < count - 1 || end == tokens else {
+                throw DocumentStoreError(path: path, problem: "document \(document): sentence end \(end) after \(previous) of \(tokens) tokens")
+            }
+            ends.append(end)
+            previous = end
+        }
+        return ends
+    }
+
+    /// Little-endian ids of `width` bytes → `UInt32`s.
+    @inline(__always)
+    private static func widen(_ raw: UnsafeRawBufferPointer, width: Int, into out: UnsafeMutablePointer<UInt32>) {
+        let n = raw.count / width
+        if width == 2 {
+            for k in 0..<n { out[k] = UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self))) }
+        } else {
+            for k in 0..<n { out[k] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self)) }
         }
     }
 
-    private func reader(_ u: Int) throws -> ShardReader {
+    /// Reads `count` bytes at `offset` of `file` into `buffer` (grown as needed).
+    private func read(_ file: PosixFile, _ count: Int, at offset: UInt64) throws {
+        if buffer.count < count { buffer = [UInt8](repeating: 0, count: max(count, 2 * buffer.count, 4096)) }
+        try buffer.withUnsafeMutableBytes { try file.readExactly(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count]), at: offset) }
+    }
+
+    private func file(_ u: Int) throws -> PosixFile {
         clock += 1
-        if let entry = readers[u] {
-            readers[u] = (entry.reader, clock)
-            return entry.reader
+        if let entry = files[u] {
+            files[u] = (entry.file, clock)
+            return entry.file
         }
-        if readers.count >= Self.maxOpenReaders, let oldest = readers.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
-            readers[oldest] = nil
+        if files.count >= Self.maxOpenFiles, let oldest = files.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+            try files.removeValue(forKey: oldest)?.file.close()
         }
-        let r = try ShardReader(path: folder + "/" + DocumentStoreFiles.shardName(unit: units[u]))
-        r.readsBlocksWithPread = true  // negatives visit the whole store at random
-        readers[u] = (r, clock)
-        return r
+        let f = try PosixFile(path: index.folder + "/" + DocumentStoreFiles.tokensName(unit: index.units[u]), mode: .readOnly)
+        files[u] = (f, clock)
+        return f
     }
 }

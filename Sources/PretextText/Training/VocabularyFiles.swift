@@ -29,12 +29,7 @@ public enum VocabularyFiles {
         var paths: [String] = []
         for (name, bytes) in files {
             let path = folder + "/" + name
-            let partial = path + ".partial"
-            let file = try PosixFile(path: partial, mode: .createTruncate)
-            try file.writeAll(bytes)
-            try file.sync()
-            try file.close()
-            try PosixFile.rename(partial, to: path)
+            try PosixFile.writeAtomically(bytes, to: path)
             paths.append(path)
         }
         try PosixFile.syncDirectory(folder)
