@@ -36,6 +36,7 @@ let package = Package(
             providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
         ),
         // OpenBLAS is loaded with dlopen on first use (see Sources/CBLAS/shim.h), not linked.
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(
             name: "CBLAS",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
@@ -60,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "pretext",
             dependencies: [
-                "PretextCore", "PretextText", "PretextLabeling", "PretextShards", "PretextPipeline", "PretextTrainer", "PretextLoader",
+                "CMalloc", "PretextCore", "PretextText", "PretextLabeling", "PretextShards", "PretextPipeline", "PretextTrainer", "PretextLoader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

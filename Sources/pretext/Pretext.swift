@@ -17,4 +17,9 @@ struct Pretext: ParsableCommand {
             """,
         version: PretextVersion.current,
         subcommands: [Tokenize.self, Vocab.self, Build.self, Merge.self, Stats.self, Batches.self, Train.self, Eval.self, Pack.self, Inspect.self, Verify.self])
+
+    static func main() {
+        AllocatorTuning.apply()
+        main(nil)
+    }
 }

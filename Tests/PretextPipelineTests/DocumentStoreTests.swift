@@ -46,6 +46,28 @@ import PretextTestSupport
         #expect(try store.documents(41..<66) == units[2])
     }
 
+    /// A document over `wholeRecordBytes` is read in two parts for a negative (sentence ends,
+    /// then only the tokens taken); both paths give the same tokens.
+    @Test func largeDocumentsAreReadInPartsWithTheSameResult() throws {
+        let folder = try TemporaryFolder.shared.folder(named: "store-large")
+        let sentences = (0..<40).map { s in (0..<(300 + s * 7)).map { UInt32((s * 131 + $0) % 30000) } }
+        let large = TokenizedDocument(inputOrdinal: 0, documentOrdinal: 5, sentences: sentences)
+        #expect(4 * large.sentenceCount + 2 * large.tokens.count > DocumentStore.wholeRecordBytes)
+        let small = Self.documents(unit: 0, count: 3)
+        try DocumentStoreFiles.writeUnit(folder: folder, unit: 0, documents: small + [large] + small, tokenWidth: 2)
+        let store = try DocumentStore(folder: folder, units: [0])
+        #expect(try store.document(3) == large)
+        for (start, target) in [(0, 1), (0, 5000), (1, 1), (17, 400), (39, 10), (39, 100_000)] {
+            var tokens: [UInt32] = [1, 2], expected: [UInt32] = [1, 2]
+            try store.appendSentences(of: 3, from: start, to: &tokens, until: target)
+            for k in start..<large.sentenceCount {
+                expected += large.sentence(k)
+                if expected.count >= target { break }
+            }
+            #expect(tokens == expected, "from \(start) until \(target)")
+        }
+    }
+
     @Test func idsOfFourBytesRoundTrip() throws {
         let folder = try TemporaryFolder.shared.folder(named: "store-wide")
         let docs = [TokenizedDocument(inputOrdinal: 7, documentOrdinal: 1 << 40, sentences: [[70_000, 1, 250_000], [4_000_000_000]])]

@@ -35,17 +35,17 @@ public final class BuildRunner: Sendable {
         case alreadyComplete
     }
 
-    /// Wall-clock seconds per phase (stage 1: reading on the main thread, tokenizing and
-    /// writing the store on background tasks — these overlap: reading unit k+1, tokenizing
-    /// unit k, writing unit k−1; stage 2: labeling and masking with writing the shards).
-    /// Stage 2: `label` is the wall time of stage 2, `write` the busy time of the shard writer
-    /// (which runs beside the labeling), `writerWait` the time labeling waited for it.
+    /// Where the time went. Wall-clock seconds per stage; inside a stage the phases overlap,
+    /// so they are busy times: `read` of the reading (main) thread, `tokenize` and `label`
+    /// summed over the worker threads (thread-seconds), `store` and `write` of the thread that
+    /// writes the store units and the shards in order.
     public struct Timings: Sendable, Equatable, CustomStringConvertible {
-        public var read = 0.0, tokenize = 0.0, store = 0.0, label = 0.0, write = 0.0, writerWait = 0.0
+        public var stage1 = 0.0, read = 0.0, tokenize = 0.0, store = 0.0
+        public var stage2 = 0.0, label = 0.0, write = 0.0
         public var description: String {
             func f(_ v: Double) -> String { String((v * 100).rounded() / 100) }
-            return "read \(f(read)) s, tokenize \(f(tokenize)) s, store \(f(store)) s, label+write \(f(label)) s "
-                + "(writer busy \(f(write)) s, labeling waited \(f(writerWait)) s for it)"
+            return "stage 1 \(f(stage1)) s (read \(f(read)) s, tokenize \(f(tokenize)) thread-s, store \(f(store)) s), "
+                + "stage 2 \(f(stage2)) s (label \(f(label)) thread-s, write \(f(write)) s)"
         }
     }
 
@@ -140,79 +140,101 @@ public final class BuildRunner: Sendable {
         let storeFolder = out + "/" + DocumentStoreFiles.folderName
         let needsAllUnits = config.task == .nsp
         func owned(_ unit: Int) -> Bool { unit % tasks == task }
-
-        // Stage 1: read, split, tokenize → document store.
-        let storeDone = try catalog.finishedUnits(run: run, stage: Self.storeStage)
-        var unitCount = 0
-        var batch: [Document] = []
-        var batchBytes = 0
-        var inputDocuments: [Int: UInt64] = [:]
         var timings = Timings()
-        var clock = BuildProgress.now()
-        /// Seconds since the last call.
-        func lap() -> Double {
-            let t = BuildProgress.now()
-            defer { clock = t }
-            return t - clock
-        }
-        // A three-stage pipeline over units: the main thread reads unit k+1 while a background
-        // task tokenizes unit k (on `threads` threads) and another writes unit k−1 to the store.
-        // At most one unit waits in each stage, so memory holds three units of documents. The
-        // tasks' phase times come back through `stageTimes`.
-        let stageTimes = Mutex<(tokenize: Double, store: Double)>((0, 0))
-        var pendingTokenize: (task: BackgroundTask, unit: Int, result: TokenizedUnit)?
-        var pendingStore: BackgroundTask?
+
+        // Stage 1: read, split, tokenize → document store. The main thread reads and cuts
+        // units into groups of about `tokenizeGroupBytes` of text; `threads` workers tokenize
+        // groups as they come; the pipeline's consumer joins them in order into units and
+        // writes each finished unit to the store. Memory: the groups in flight plus one unit.
+        let stage1Start = BuildProgress.now()
+        let storeDone = try catalog.finishedUnits(run: run, stage: Self.storeStage)
         let width = ShardSchema.tokenWidth(forVocabularySize: vocabulary.size)
-        /// Hands the tokenized pending unit to the store writer (after the previous write).
-        func storeTokenized() throws {
-            guard let (task, unit, result) = pendingTokenize else { return }
-            pendingTokenize = nil
-            try task.wait()
-            try pendingStore?.wait()
-            pendingStore = BackgroundTask {
-                let start = BuildProgress.now()
-                try DocumentStoreFiles.writeUnit(folder: storeFolder, unit: unit, documents: result.documents, tokenWidth: width)
-                try catalog.recordUnit(run: run, stage: Self.storeStage, unit: unit, shards: [], statistics: result.statistics.pairs)
-                let end = BuildProgress.now()
-                stageTimes.withLock { $0.store += end - start }
-            }
-        }
-        func closeUnit() throws {
-            defer { batch = []; batchBytes = 0; unitCount += 1 }
+        let groupTokenizer = GroupTokenizer(config: config, vocabulary: vocabulary)
+        let scratches = tokenizerScratches
+        let busy = Mutex<(tokenize: Double, store: Double)>((0, 0))
+        let assembly = StoreAssembly()
+        let stage1 = OrderedPipeline<TokenizeGroup, TokenizedGroup>(threads: threads, window: 8 * threads + 8, transform: { worker, group in
+            let start = BuildProgress.now()
+            let (documents, statistics) = scratches.with(worker) { groupTokenizer.tokenize(group.documents, scratch: &$0) }
+            let end = BuildProgress.now()
+            busy.withLock { $0.tokenize += end - start }
+            return TokenizedGroup(unit: group.unit, documents: documents, statistics: statistics, closesUnit: group.closesUnit)
+        }, consume: { group in
+            assembly.documents += group.documents
+            assembly.statistics += group.statistics
+            guard group.closesUnit else { return }
+            let start = BuildProgress.now()
+            try DocumentStoreFiles.writeUnit(folder: storeFolder, unit: group.unit, documents: assembly.documents, tokenWidth: width)
+            try catalog.recordUnit(run: run, stage: Self.storeStage, unit: group.unit, shards: [], statistics: assembly.statistics.pairs)
+            assembly.documents = []
+            assembly.statistics = BuildStatistics()
+            let end = BuildProgress.now()
+            busy.withLock { $0.store += end - start }
+        })
+        var unitCount = 0
+        var unitDocuments = 0, unitBytes = 0
+        var group: [Document] = []
+        var groupBytes = 0
+        var inputDocuments: [Int: UInt64] = [:]
+        var waited = 0.0
+        /// Hands the documents gathered so far to the tokenizers (`closesUnit`: the unit's last).
+        func submitGroup(closesUnit: Bool) throws {
             let unit = unitCount
-            guard needsAllUnits || owned(unit) else { return }
-            if storeDone[unit] != nil { return }
-            timings.read += lap()
-            try storeTokenized()
-            _ = lap()
-            let documents = batch
-            let runner = self
-            let result = TokenizedUnit()
-            pendingTokenize = (BackgroundTask {
+            if needsAllUnits || owned(unit), storeDone[unit] == nil {
                 let start = BuildProgress.now()
-                (result.documents, result.statistics) = runner.tokenize(documents, vocabulary: vocabulary)
-                let end = BuildProgress.now()
-                stageTimes.withLock { $0.tokenize += end - start }
-            }, unit, result)
+                try stage1.submit(TokenizeGroup(unit: unit, documents: group, closesUnit: closesUnit))
+                waited += BuildProgress.now() - start
+            }
+            group = []
+            groupBytes = 0
         }
         let totalBytes = Double(inputs.inputs.reduce(UInt64(0)) { $0 + ((try? MappedFile(path: $1.path).bytes.count).map(UInt64.init) ?? 0) })
         var bytesSeen = 0.0
-        let report = try inputs.forEachDocument { document in
-            inputDocuments[Int(document.inputOrdinal), default: 0] += 1
-            batch.append(document)
-            batchBytes += document.byteCount
-            bytesSeen += Double(document.byteCount)
-            progress?.update(stage: 1, done: bytesSeen, total: totalBytes, inputBytes: bytesSeen, instances: 0)
-            if batch.count >= config.documentsPerUnit || batchBytes >= config.unitBytes { try closeUnit() }
+        let report: ReaderReport
+        do {
+            report = try inputs.forEachDocument { document in
+                inputDocuments[Int(document.inputOrdinal), default: 0] += 1
+                group.append(document)
+                groupBytes += document.byteCount
+                unitDocuments += 1
+                unitBytes += document.byteCount
+                bytesSeen += Double(document.byteCount)
+                progress?.update(stage: 1, done: bytesSeen, total: totalBytes, inputBytes: bytesSeen, instances: 0)
+                if unitDocuments >= config.documentsPerUnit || unitBytes >= config.unitBytes {
+                    try submitGroup(closesUnit: true)
+                    unitCount += 1
+                    unitDocuments = 0
+                    unitBytes = 0
+                } else if groupBytes >= Self.tokenizeGroupBytes {
+                    try submitGroup(closesUnit: false)
+                }
+            }
+            if unitDocuments > 0 {
+                try submitGroup(closesUnit: true)
+                unitCount += 1
+            }
+        } catch {
+            // The pipeline's own error (a failed store write) explains a refused submit best.
+            try stage1.finish()
+            throw error
         }
-        if !batch.isEmpty { try closeUnit() }
-        timings.read += lap()
-        try storeTokenized()
-        try pendingStore?.wait()
-        _ = lap()
-        (timings.tokenize, timings.store) = stageTimes.withLock { $0 }
-        for input in inputs.inputs {
-            let (fingerprint, size) = try FileChecksum.xxh64(ofFile: input.path)
+        timings.read = BuildProgress.now() - stage1Start - waited
+        // The inputs' fingerprints are hashed while the workers finish the last groups.
+        let paths = inputs.inputs.map(\.path)
+        let fingerprints = Mutex<[(checksum: UInt64, bytes: UInt64)]>([])
+        let hashing = BackgroundTask {
+            let hashes = try paths.map { try FileChecksum.xxh64(ofFile: $0) }
+            fingerprints.withLock { $0 = hashes }
+        }
+        do {
+            try stage1.finish()
+        } catch {
+            try? hashing.wait()
+            throw error
+        }
+        try hashing.wait()
+        (timings.tokenize, timings.store) = busy.withLock { $0 }
+        for (input, (fingerprint, size)) in zip(inputs.inputs, fingerprints.withLock { $0 }) {
             try catalog.recordInput(run: run, Catalog.Input(ordinal: Int(input.ordinal), path: input.path, size: size, fingerprint: hex(fingerprint),
                                                             documents: inputDocuments[Int(input.ordinal)] ?? 0, status: "read"))
         }
@@ -220,61 +242,63 @@ public final class BuildRunner: Sendable {
         if report.problems.count > 20 || report.problemsOmitted > 0 {
             log("input: … \(report.problems.count - min(20, report.problems.count) + Int(report.problemsOmitted)) more problems (counted in the statistics)")
         }
+        timings.stage1 = BuildProgress.now() - stage1Start
 
         // Stage 2: label and mask each owned unit → shards. masking.json first: the loader
         // and the Python reader mask from it (dynamic masking) and it is the same for every task.
+        let stage2Start = BuildProgress.now()
         try MaskingFile(vocabulary: vocabulary.masking, seed: config.seed, options: config.maskingOptions).write(folder: out)
         let storeUnits = (0..<unitCount).filter { needsAllUnits || owned($0) }
         let labelDone = try catalog.finishedUnits(run: run, stage: Self.labelStage)
         let todo = (0..<unitCount).filter { owned($0) && labelDone[$0] == nil }
         let labeler = UnitLabeler(config: config, vocabulary: vocabulary, outputFolder: out)
-        let storeUnitsCopy = storeUnits
-        let todoCopy = todo
-        let progressCopy = progress
-        let instancesDone = Mutex<Double>(0)
-        let unitsDone = Mutex<Double>(0)
-        let todoCount = Double(todo.count)
-        let seenBytes = bytesSeen
-        // Units run one after another; inside a unit the labeler spreads NSP/SOP documents over
-        // the threads (one store per thread: readers are not thread-safe).
-        let storeIndex = try DocumentStoreIndex(folder: storeFolder, units: storeUnitsCopy, threads: threads)
-        let stores = (0..<threads).map { _ in DocumentStore(index: storeIndex) }
-        // Batches of records are compressed and written on a background thread while the
-        // next batch is labeled; at most one write is pending, so memory holds two batches.
-        var pendingWrite: BackgroundTask?
-        let writeTime = Mutex<Double>(0)
-        var writerWait = 0.0
-        func waitForWriter() throws {
+        let storeIndex = try DocumentStoreIndex(folder: storeFolder, units: storeUnits, threads: threads)
+        let masker = Masker(options: config.maskingOptions, vocabulary: vocabulary.masking)
+        // Tasks of every unit run on the workers (each with its own store reader and scratch:
+        // readers are not thread-safe); the consumer writes each unit's records in task order
+        // to its own shard files and records the unit when its last task is written.
+        let workers = PerWorker(count: threads) { _ in (DocumentStore(index: storeIndex), UnitLabeler.Scratch()) }
+        let labelBusy = Mutex<(label: Double, write: Double)>((0, 0))
+        let writing = ShardAssembly()
+        let progressCopy = progress, seenBytes = bytesSeen, todoCount = Double(todo.count)
+        let stage2 = OrderedPipeline<UnitLabeler.Task, UnitLabeler.TaskOutput>(threads: threads, window: labeler.window(threads: threads), transform: { worker, task in
             let start = BuildProgress.now()
-            try pendingWrite?.wait()
-            writerWait += BuildProgress.now() - start
-        }
-        for unit in todoCopy {
-            let position = storeUnitsCopy.firstIndex(of: unit)!
-            let writer = SendableBox(try labeler.openWriter(unit: unit))
-            let stats = try labeler.label(unit: unit, documents: stores[0].documentRange(unitPosition: position), stores: stores) { records in
-                try waitForWriter()
-                pendingWrite = BackgroundTask {
-                    let start = BuildProgress.now()
-                    for r in records { try writer.value.append(r) }
-                    let end = BuildProgress.now()
-                    writeTime.withLock { $0 += end - start }
+            let output = try workers.with(worker) { try labeler.run(task, store: $0.0, masker: masker, scratch: &$0.1) }
+            let end = BuildProgress.now()
+            labelBusy.withLock { $0.label += end - start }
+            return output
+        }, consume: { output in
+            let start = BuildProgress.now()
+            defer { let end = BuildProgress.now(); labelBusy.withLock { $0.write += end - start } }
+            let task = output.task
+            let writer = try writing.writer ?? labeler.openWriter(unit: task.unit)
+            writing.writer = writer
+            for record in output.records { try writer.append(record) }
+            writing.statistics += output.statistics
+            writing.instances += output.statistics["instances"]
+            guard task.closesUnit else { return }
+            let summaries = try writer.finish()
+            // Every counter appears in every unit's row, even where a unit has none.
+            UnitLabeler.InstanceCounters().add(to: &writing.statistics, pairs: false, masks: labeler.config.maskingMode == .static)
+            try catalog.recordUnit(run: run, stage: Self.labelStage, unit: task.unit, shards: summaries, statistics: writing.statistics.pairs)
+            writing.writer = nil
+            writing.statistics = BuildStatistics()
+            writing.units += 1
+            progressCopy?.update(stage: 2, done: Double(writing.units), total: todoCount, inputBytes: seenBytes, instances: writing.instances)
+        })
+        do {
+            for unit in todo {
+                let position = storeUnits.firstIndex(of: unit)!
+                for task in labeler.tasks(unit: unit, documents: storeIndex.documentRange(unitPosition: position), index: storeIndex) {
+                    try stage2.submit(task)
                 }
             }
-            try waitForWriter()
-            pendingWrite = BackgroundTask {
-                let start = BuildProgress.now()
-                defer { let end = BuildProgress.now(); writeTime.withLock { $0 += end - start } }
-                let summaries = try writer.value.finish()
-                try catalog.recordUnit(run: run, stage: Self.labelStage, unit: unit, shards: summaries, statistics: stats.pairs)
-                let instances = instancesDone.withLock { $0 += stats["instances"]; return $0 }
-                let units = unitsDone.withLock { $0 += 1; return $0 }
-                progressCopy?.update(stage: 2, done: units, total: todoCount, inputBytes: seenBytes, instances: instances)
-            }
+        } catch {
+            try stage2.finish()
+            throw error
         }
-        try waitForWriter()
-        timings.write = writeTime.withLock { $0 }
-        timings.writerWait = writerWait
+        try stage2.finish()
+        (timings.label, timings.write) = labelBusy.withLock { $0 }
 
         // Reader counters: every task reads every input, so task 0 records them once.
         let inputRecorded = try !catalog.finishedUnits(run: run, stage: Self.inputStage).isEmpty
@@ -289,104 +313,44 @@ public final class BuildRunner: Sendable {
             try catalog.recordUnit(run: run, stage: Self.inputStage, unit: 0, shards: [], statistics: counters.pairs)
         }
         try catalog.setStatistics(run: run, try Self.aggregateStatistics(catalog: catalog, run: run).withDerivedValues)
-        timings.label += lap()
+        timings.stage2 = BuildProgress.now() - stage2Start
         return .built(units: todo.count, shards: try catalog.shards().count, resumedUnits: labelDone.count, timings: timings)
     }
-
-    /// Splits (when needed) and tokenizes a unit's documents on `threads` threads, in order.
-    /// Documents go to the threads in groups of about `tokenizeGroupBytes` of text, handed out
-    /// dynamically, so one long document does not leave the other threads idle.
-    func tokenize(_ documents: [Document], vocabulary: BuildVocabulary) -> ([TokenizedDocument], BuildStatistics) {
-        var groups: [Range<Int>] = []
-        var start = 0, bytes = 0
-        for (i, d) in documents.enumerated() {
-            bytes += d.byteCount
-            if bytes >= Self.tokenizeGroupBytes || i == documents.count - 1 {
-                groups.append(start..<(i + 1))
-                start = i + 1
-                bytes = 0
-            }
-        }
-        let splitter = SentenceSplitter(language: SentenceSplitter.Language(rawValue: config.splitterLanguage) ?? .auto)
-        let tokenizer = vocabulary.tokenizer
-        let unknown = vocabulary.unknownID
-        let workers = max(1, min(threads, groups.count))
-        let scratches = tokenizerScratches
-        let results = OrderedParallelMap.map(groups, threads: workers) { worker, group -> ([TokenizedDocument], BuildStatistics) in
-            scratches.with(worker) { state in
-                var stats = BuildStatistics()
-                var out: [TokenizedDocument] = []
-                var unknownTokens = 0, sentences = 0, tokens = 0, inputBytes = 0, empty = 0
-                for document in documents[group] {
-                    var tokenized = TokenizedDocument(inputOrdinal: document.inputOrdinal, documentOrdinal: document.documentOrdinal)
-                    // Sentences are encoded straight onto the document's tokens.
-                    func add(_ sentence: UnsafeBufferPointer<UInt8>) {
-                        let start = tokenized.tokens.count
-                        tokenizer.encode(sentence, into: &tokenized.tokens, scratch: &state)
-                        if tokenized.tokens.count == start { return }
-                        tokenized.sentenceEnds.append(tokenized.tokens.count)
-                        if let unknown { for id in tokenized.tokens[start...] where id == unknown { unknownTokens += 1 } }
-                    }
-                    for segment in document.segments {
-                        if document.segmentsAreSentences {
-                            segment.withUnsafeBufferPointer { add($0) }
-                        } else {
-                            segment.withUnsafeBufferPointer { bytes in
-                                for range in splitter.split(UnsafeRawBufferPointer(bytes)) { add(UnsafeBufferPointer(rebasing: bytes[range])) }
-                            }
-                        }
-                    }
-                    if tokenized.sentenceCount == 0 {
-                        empty += 1
-                        continue
-                    }
-                    sentences += tokenized.sentenceCount
-                    tokens += tokenized.tokens.count
-                    inputBytes += document.byteCount
-                    out.append(tokenized)
-                }
-                if empty > 0 { stats.add("empty_documents_skipped", Double(empty)) }
-                stats.add("documents", Double(out.count))
-                stats.add("sentences", Double(sentences))
-                stats.add("tokens", Double(tokens))
-                stats.add("input_bytes", Double(inputBytes))
-                if unknown != nil { stats.add("unk_tokens", Double(unknownTokens)) }
-                return (out, stats)
-            }
-        }
-        var all: [TokenizedDocument] = []
-        all.reserveCapacity(documents.count)
-        var stats = BuildStatistics()
-        for (docs, s) in results { all += docs; stats += s }
-        // A very long sentence grows a scratch's byte buffer; the buffers are kept across
-        // units, so give such a one back rather than hold it for the rest of the run.
-        for worker in 0..<scratches.count {
-            scratches.with(worker) { if $0.bytes.capacity > Self.scratchBytesKept { $0.bytes = [] } }
-        }
-        return (all, stats)
-    }
-
-    /// Normalized-text bytes a tokenizer scratch keeps between units.
-    static let scratchBytesKept = 1 << 20
 
     /// Text per group of documents handed to a tokenizing thread.
     static let tokenizeGroupBytes = 64 << 10
 
-    /// One tokenizer scratch per thread, kept across units (its word cache stays warm; one
-    /// unit is tokenized at a time, so the workers of successive units never overlap).
+    /// One tokenizer scratch per worker, kept for the whole stage (its word cache stays warm).
     private let tokenizerScratches: PerWorker<TokenizerScratch>
 }
 
-/// A value used by one thread at a time (a writer handed from the labeling thread to the
-/// background write that owns it until it is waited for).
-final class SendableBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+/// A group of documents of one unit on its way to a tokenizing thread.
+struct TokenizeGroup: Sendable {
+    let unit: Int
+    let documents: [Document]
+    /// The unit's last group: the store writes the unit after it.
+    let closesUnit: Bool
 }
 
-/// A unit's tokenized documents and counters, filled by the tokenizing task and read by the
-/// store writer after that task was waited for (so never touched by two threads at once).
-final class TokenizedUnit: @unchecked Sendable {
+/// A tokenized group on its way to the store.
+struct TokenizedGroup: Sendable {
+    let unit: Int
+    let documents: [TokenizedDocument]
+    let statistics: BuildStatistics
+    let closesUnit: Bool
+}
+
+/// The unit the stage 1 consumer is gathering (touched by the consumer thread only).
+final class StoreAssembly: @unchecked Sendable {
     var documents: [TokenizedDocument] = []
     var statistics = BuildStatistics()
 }
+
+/// The unit the stage 2 consumer is writing, and its running totals (consumer thread only).
+final class ShardAssembly: @unchecked Sendable {
+    var writer: ShardSetWriter?
+    var statistics = BuildStatistics()
+    var units = 0
+    var instances = 0.0
+}
+

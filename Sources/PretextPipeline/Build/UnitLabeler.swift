@@ -9,12 +9,10 @@ import PretextShards
 /// Order inside a unit: copy-major (all documents of copy 0, then copy 1, …), documents in
 /// corpus order — as Google's script loops over dupes then documents. Randomness: pairs are
 /// keyed by (seed, document, copy); masks by (seed, document or unit, copy << 32 | instance).
-/// NSP/SOP documents are independent, so a unit's documents are cut into groups of about
-/// `groupTokens` tokens, handed out to `stores.count` threads as they come free (each thread
-/// with its own store readers) and joined in order; packing and causal blocks carry state
-/// from document to document and run in order.
-/// Records leave in batches through a callback, so the runner compresses and writes batch k
-/// on another thread while batch k+1 is labeled, and memory holds one batch, not a unit.
+/// The work is cut into `Task`s that threads run independently (each with its own store
+/// reader and scratch): groups of about `groupTokens` tokens of NSP/SOP documents, or a
+/// unit's copy for packing and causal blocks, which carry state from document to document.
+/// The runner joins their outputs in task order, so the bytes do not depend on threads.
 struct UnitLabeler: Sendable {
     let config: PipelineConfig
     let vocabulary: BuildVocabulary
@@ -114,129 +112,120 @@ struct UnitLabeler: Sendable {
         return try ShardSetWriter(folder: outputFolder, prefix: prefix, header: header, shardTargetBytes: UInt64(config.shardBytes))
     }
 
-    /// Labels one unit: hands its records, in output order, to `emit` in batches of about
-    /// `batchRecords` (NSP/SOP: a wave of document groups), and returns the unit's statistics.
-    /// Memory: the unit's documents plus one batch, whatever the dupe factor.
-    func label(unit: Int, documents: Range<Int>, stores: [DocumentStore], emit: ([ShardRecord]) throws -> Void) throws -> BuildStatistics {
-        var output: [ShardRecord] = []
-        func flush(force: Bool) throws {
-            if output.count >= Self.batchRecords || (force && !output.isEmpty) {
-                try emit(output)
-                output.removeAll()
-            }
-        }
-        let masker = Masker(options: config.maskingOptions, vocabulary: vocabulary.masking)
-        var stats = BuildStatistics()
-        var counters = InstanceCounters()
-        var scratch = Scratch()
-        // The unit's own documents are read once and kept (a unit is at most unit_bytes of
-        // text); only negatives from other documents go back to the store.
-        // Read in runs of 64 documents spread over the threads, each with its own store reader.
-        let runs = stride(from: documents.lowerBound, to: documents.upperBound, by: 64).map { $0..<min(documents.upperBound, $0 + 64) }
-        let readers = PerWorker(count: stores.count) { stores[$0] }
-        let own = try OrderedParallelMap.map(runs, threads: stores.count) { worker, run in
-            readers.with(worker) { store in Result { try store.documents(run) } }
-        }.flatMap { try $0.get() }
+    /// A piece of stage 2 that a thread runs on its own: copy `copy` of documents `documents`
+    /// (global store indexes) of unit `unit`. NSP/SOP documents are independent, so their
+    /// tasks are groups of about `groupTokens` tokens; packing and causal blocks carry state
+    /// from document to document, so their task is a whole unit's copy. `closesUnit` marks the
+    /// unit's last task.
+    struct Task: Sendable {
+        let unit: Int
+        let copy: Int
+        let documents: Range<Int>
+        let closesUnit: Bool
+    }
 
+    /// What a task made: its records in output order and its statistics.
+    struct TaskOutput: Sendable {
+        let task: Task
+        let records: [ShardRecord]
+        let statistics: BuildStatistics
+    }
+
+    /// The tasks of unit `unit` (documents `documents` of `index`), in output order:
+    /// copy-major, documents in corpus order. Depends on the data only, never on threads.
+    func tasks(unit: Int, documents: Range<Int>, index: DocumentStoreIndex) -> [Task] {
+        var tasks: [Task] = []
         for copy in 0..<config.dupeFactor {
             switch config.task {
             case .nsp, .sop:
-                let builder = SentencePairBuilder(task: config.task == .nsp ? .nextSentence : .sentenceOrder,
-                                                  maxSequenceLength: config.maxSequenceLength,
-                                                  shortSequenceProbability: config.shortSequenceProbability,
-                                                  clsID: vocabulary.clsID, sepID: vocabulary.sepID, seed: config.seed)
-                // Groups of documents of about `groupTokens` tokens, handed out to the threads
-                // dynamically (documents differ in length by orders of magnitude).
-                var groups: [Range<Int>] = []
                 var first = documents.lowerBound, tokens = 0
                 for d in documents {
-                    tokens += own[d - documents.lowerBound].tokens.count
+                    tokens += Int(index.tokenCounts[d])
                     if tokens >= Self.groupTokens || d == documents.upperBound - 1 {
-                        groups.append(first..<(d + 1))
+                        tasks.append(Task(unit: unit, copy: copy, documents: first..<(d + 1), closesUnit: false))
                         first = d + 1
                         tokens = 0
                     }
                 }
-                let labeler = self
-                let workers = PerWorker(count: stores.count) { w in (stores[w], Scratch()) }
-                // Waves of a few groups per thread: the threads share a wave dynamically, and
-                // the wave's records go to the writer before the next wave starts.
-                let waveGroups = 16 * stores.count
-                for waveStart in stride(from: 0, to: groups.count, by: waveGroups) {
-                    let wave = Array(groups[waveStart..<min(groups.count, waveStart + waveGroups)])
-                    let results = OrderedParallelMap.map(wave, threads: stores.count) { worker, group -> Result<([ShardRecord], BuildStatistics), Error> in
-                        workers.with(worker) { state in
-                            Result {
-                                let corpus = UnitDocuments(store: state.0, range: documents, documents: own)
-                                var records: [ShardRecord] = []
-                                var partStats = BuildStatistics()
-                                var counters = InstanceCounters()
-                                var counts = SentencePairBuilder.Counts()
-                                for d in group {
-                                    for (k, instance) in try builder.instances(documentIndex: d, corpus: corpus, copy: copy, counts: &counts).enumerated() {
-                                        records.append(labeler.record(for: instance, maskKey: UInt64(d), copy: copy, serial: k, masker: masker,
-                                                                      scratch: &state.1, counters: &counters))
-                                    }
-                                }
-                                counters.add(to: &partStats, pairs: true, masks: labeler.config.maskingMode == .static)
-                                partStats.add("single_segment_chunks", Double(counts.singleSegmentChunks))
-                                partStats.add("split_single_sentences", Double(counts.splitSingleSentences))
-                                partStats.add("skipped_chunks", Double(counts.skippedChunks))
-                                return (records, partStats)
-                            }
-                        }
-                    }
-                    for result in results {
-                        let (records, partStats) = try result.get()
-                        output += records
-                        stats += partStats
-                    }
-                    try flush(force: true)
-                }
-            case .fullSentences, .docSentences:
-                var packer = SentencePacker(maxSequenceLength: config.maxSequenceLength, crossDocuments: config.task == .fullSentences,
-                                            clsID: vocabulary.clsID, sepID: vocabulary.sepID, documentSeparatorID: vocabulary.sepID)
-                var serial = 0
-                let key = UInt64(unit) << 32
-                func emit(_ instance: TrainingInstance) {
-                    output.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters))
-                    serial += 1
-                }
-                for doc in own {
-                    packer.add(doc, emit: emit)
-                    try flush(force: false)
-                }
-                packer.finish(emit: emit)
-                stats.add("truncated_sentences", Double(packer.truncatedSentences))
-            case .causal:
-                var builder = CausalBlockBuilder(blockLength: config.maxSequenceLength, endOfDocument: vocabulary.endOfDocumentID)
-                var serial = 0
-                let key = UInt64(unit) << 32
-                for doc in own {
-                    builder.add(document: doc.tokens, inputOrdinal: doc.inputOrdinal, documentOrdinal: doc.documentOrdinal) { block, input, document in
-                        let instance = TrainingInstance(tokens: block, inputOrdinal: input, documentOrdinal: document)
-                        output.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters))
-                        serial += 1
-                    }
-                    try flush(force: false)
-                }
-                stats.add("dropped_tail_tokens", Double(builder.droppedTailTokens))
+            case .fullSentences, .docSentences, .causal:
+                tasks.append(Task(unit: unit, copy: copy, documents: documents, closesUnit: false))
             }
         }
-        try flush(force: true)
-        counters.add(to: &stats, pairs: false, masks: config.maskingMode == .static)
-        return stats
+        // A unit without documents still gets one (empty) task, which closes it.
+        let last = tasks.popLast() ?? Task(unit: unit, copy: 0, documents: documents, closesUnit: true)
+        tasks.append(Task(unit: unit, copy: last.copy, documents: last.documents, closesUnit: true))
+        return tasks
+    }
+
+    /// Runs one task with a thread's store reader and scratch. Negatives come from the whole
+    /// store; the task's own documents are read once, in one read.
+    func run(_ task: Task, store: DocumentStore, masker: Masker, scratch: inout Scratch) throws -> TaskOutput {
+        let own = try store.documents(task.documents)
+        var records: [ShardRecord] = []
+        var stats = BuildStatistics()
+        var counters = InstanceCounters()
+        let copy = task.copy
+        switch config.task {
+        case .nsp, .sop:
+            let builder = SentencePairBuilder(task: config.task == .nsp ? .nextSentence : .sentenceOrder,
+                                              maxSequenceLength: config.maxSequenceLength,
+                                              shortSequenceProbability: config.shortSequenceProbability,
+                                              clsID: vocabulary.clsID, sepID: vocabulary.sepID, seed: config.seed)
+            let corpus = UnitDocuments(store: store, range: task.documents, documents: own)
+            var counts = SentencePairBuilder.Counts()
+            for d in task.documents {
+                for (k, instance) in try builder.instances(documentIndex: d, corpus: corpus, copy: copy, counts: &counts).enumerated() {
+                    records.append(record(for: instance, maskKey: UInt64(d), copy: copy, serial: k, masker: masker, scratch: &scratch, counters: &counters))
+                }
+            }
+            counters.add(to: &stats, pairs: true, masks: config.maskingMode == .static)
+            stats.add("single_segment_chunks", Double(counts.singleSegmentChunks))
+            stats.add("split_single_sentences", Double(counts.splitSingleSentences))
+            stats.add("skipped_chunks", Double(counts.skippedChunks))
+        case .fullSentences, .docSentences:
+            var packer = SentencePacker(maxSequenceLength: config.maxSequenceLength, crossDocuments: config.task == .fullSentences,
+                                        clsID: vocabulary.clsID, sepID: vocabulary.sepID, documentSeparatorID: vocabulary.sepID)
+            var serial = 0
+            let key = UInt64(task.unit) << 32
+            func emit(_ instance: TrainingInstance) {
+                records.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters))
+                serial += 1
+            }
+            for doc in own { packer.add(doc, emit: emit) }
+            packer.finish(emit: emit)
+            stats.add("truncated_sentences", Double(packer.truncatedSentences))
+            counters.add(to: &stats, pairs: false, masks: config.maskingMode == .static)
+        case .causal:
+            var builder = CausalBlockBuilder(blockLength: config.maxSequenceLength, endOfDocument: vocabulary.endOfDocumentID)
+            var serial = 0
+            let key = UInt64(task.unit) << 32
+            for doc in own {
+                builder.add(document: doc.tokens, inputOrdinal: doc.inputOrdinal, documentOrdinal: doc.documentOrdinal) { block, input, document in
+                    let instance = TrainingInstance(tokens: block, inputOrdinal: input, documentOrdinal: document)
+                    records.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters))
+                    serial += 1
+                }
+            }
+            stats.add("dropped_tail_tokens", Double(builder.droppedTailTokens))
+            counters.add(to: &stats, pairs: false, masks: config.maskingMode == .static)
+        }
+        return TaskOutput(task: task, records: records, statistics: stats)
     }
 }
 
 extension UnitLabeler {
-    /// Tokens per group of NSP/SOP documents handed to a labeling thread.
+    /// Tokens per task of NSP/SOP documents.
     static let groupTokens = 16_384
-    /// Records per batch handed to the writer (packing and causal blocks).
-    static let batchRecords = 2048
+
+    /// Tasks in flight in stage 2 for `threads` workers: enough small NSP/SOP tasks (about
+    /// 100 KB of records each) to keep the workers busy while the writer waits on an fsync;
+    /// unit-sized packing tasks only a few, since each holds a unit's records.
+    func window(threads: Int) -> Int {
+        config.task == .nsp || config.task == .sop ? 16 * threads + 16 : 2 * threads + 1
+    }
 }
 
-/// A unit's documents in memory in front of the whole store.
+/// A task's documents in memory in front of the whole store.
 struct UnitDocuments: DocumentSource {
     let store: DocumentStore
     let range: Range<Int>

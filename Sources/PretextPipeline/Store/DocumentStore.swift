@@ -74,13 +74,14 @@ public final class DocumentStoreIndex: Sendable {
 
 /// Random access to the documents of a store for one thread (it keeps open files and a
 /// buffer, so it is not thread-safe; give each thread its own over a shared index).
-/// A negative reads with two `pread`s (the sentence ends, then the tokens it takes) and copies;
+/// A negative reads with one `pread` (a small document whole) or two (a large document's
+/// sentence ends, then the tokens it takes) and copies;
 /// memory is the index plus one buffer of the largest read.
 public final class DocumentStore: DocumentSource {
     public let index: DocumentStoreIndex
-    /// Open `.tokens` files by unit position, at most `maxOpenFiles` (least recently used
-    /// closed first), so a store of many units keeps a bounded number of descriptors.
-    private var files: [Int: (file: PosixFile, lastUse: Int)] = [:]
+    /// Open `.tokens` and `.docs` files by unit position, at most `maxOpenFiles` units (least
+    /// recently used closed first), so a store of many units keeps a bounded number of descriptors.
+    private var files: [Int: (tokens: PosixFile, index: PosixFile, lastUse: Int)] = [:]
     private var clock = 0
     private var buffer: [UInt8] = []
     static let maxOpenFiles = 64
@@ -115,13 +116,11 @@ public final class DocumentStore: DocumentSource {
         let first = range.lowerBound, last = range.upperBound - 1
         let start = index.recordOffset[first]
         let end = index.recordOffset[last] + UInt64(4 * Int(index.sentenceCounts[last]) + width * Int(index.tokenCounts[last]))
-        let file = try file(u)
+        let (file, indexFile) = try self.file(u)
         try read(file, Int(end - start), at: start)
         // Provenance comes from the index file: it is not kept in memory.
-        let unit = index.units[u]
-        let indexPath = index.folder + "/" + DocumentStoreFiles.indexName(unit: unit)
-        let entries = try PosixFile(path: indexPath, mode: .readOnly)
-            .read(count: range.count * DocumentStoreFiles.entryBytes, at: UInt64(16 + (first - index.unitStart[u]) * DocumentStoreFiles.entryBytes))
+        let entries = try indexFile.read(count: range.count * DocumentStoreFiles.entryBytes,
+                                         at: UInt64(16 + (first - index.unitStart[u]) * DocumentStoreFiles.entryBytes))
         var out: [TokenizedDocument] = []
         out.reserveCapacity(range.count)
         try buffer.withUnsafeBytes { raw in
@@ -149,11 +148,15 @@ public final class DocumentStore: DocumentSource {
         let sentences = try sentenceCount(i)
         guard start < sentences else { return }
         let u = index.unitPosition(of: i)
-        let file = try file(u)
+        let file = try file(u).tokens
         let width = index.tokenWidth, total = Int(index.tokenCounts[i])
-        // The ends of sentences start-1 … last: where sentence `start` begins and where to stop.
-        let from = max(0, start - 1)
-        try read(file, 4 * (sentences - from), at: index.recordOffset[i] + UInt64(4 * from))
+        let record = index.recordOffset[i]
+        // A small document is read whole, in one read; a large one in two: the ends of
+        // sentences start-1 … last (where sentence `start` begins and where to stop), then
+        // only the tokens taken.
+        let whole = 4 * sentences + width * total <= Self.wholeRecordBytes
+        let from = whole ? 0 : max(0, start - 1)
+        try read(file, whole ? 4 * sentences + width * total : 4 * (sentences - from), at: record + UInt64(4 * from))
         let (first, stop) = try buffer.withUnsafeBytes { raw -> (Int, Int) in
             func end(_ k: Int) -> Int { Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * (k - from), as: UInt32.self))) }
             let first = start == 0 ? 0 : end(start - 1)
@@ -170,13 +173,19 @@ public final class DocumentStore: DocumentSource {
             }
             return (first, stop)
         }
-        try read(file, width * (stop - first), at: index.recordOffset[i] + UInt64(4 * sentences + width * first))
+        let tokenBytes = whole ? 4 * sentences + width * first : 0
+        if !whole { try read(file, width * (stop - first), at: record + UInt64(4 * sentences + width * first)) }
         let at = tokens.count
         tokens.append(contentsOf: repeatElement(0, count: stop - first))
         buffer.withUnsafeBytes { raw in
-            tokens.withUnsafeMutableBufferPointer { Self.widen(UnsafeRawBufferPointer(rebasing: raw[0..<(width * (stop - first))]), width: width, into: $0.baseAddress! + at) }
+            tokens.withUnsafeMutableBufferPointer {
+                Self.widen(UnsafeRawBufferPointer(rebasing: raw[tokenBytes..<(tokenBytes + width * (stop - first))]), width: width, into: $0.baseAddress! + at)
+            }
         }
     }
+
+    /// Documents whose record is at most this many bytes are read whole for a negative.
+    static let wholeRecordBytes = 16 << 10
 
     /// Reads and checks `count` sentence ends at `at` of `raw`: strictly increasing, the last
     /// one equal to the document's token count.
@@ -212,17 +221,22 @@ public final class DocumentStore: DocumentSource {
         try buffer.withUnsafeMutableBytes { try file.readExactly(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count]), at: offset) }
     }
 
-    private func file(_ u: Int) throws -> PosixFile {
+    /// The `.tokens` and `.docs` files of unit position `u`, opened on first use.
+    private func file(_ u: Int) throws -> (tokens: PosixFile, index: PosixFile) {
         clock += 1
         if let entry = files[u] {
-            files[u] = (entry.file, clock)
-            return entry.file
+            files[u] = (entry.tokens, entry.index, clock)
+            return (entry.tokens, entry.index)
         }
-        if files.count >= Self.maxOpenFiles, let oldest = files.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
-            try files.removeValue(forKey: oldest)?.file.close()
+        if files.count >= Self.maxOpenFiles, let oldest = files.min(by: { $0.value.lastUse < $1.value.lastUse })?.key,
+           let evicted = files.removeValue(forKey: oldest) {
+            try evicted.tokens.close()
+            try evicted.index.close()
         }
-        let f = try PosixFile(path: index.folder + "/" + DocumentStoreFiles.tokensName(unit: index.units[u]), mode: .readOnly)
-        files[u] = (f, clock)
-        return f
+        let unit = index.units[u]
+        let tokens = try PosixFile(path: index.folder + "/" + DocumentStoreFiles.tokensName(unit: unit), mode: .readOnly)
+        let indexFile = try PosixFile(path: index.folder + "/" + DocumentStoreFiles.indexName(unit: unit), mode: .readOnly)
+        files[u] = (tokens, indexFile, clock)
+        return (tokens, indexFile)
     }
 }
