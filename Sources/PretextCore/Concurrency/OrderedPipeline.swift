@@ -27,10 +27,13 @@ public final class OrderedPipeline<Input: Sendable, Output: Sendable>: @unchecke
     private let transform: @Sendable (_ worker: Int, Input) throws -> Output
     private let consume: @Sendable (Output) throws -> Void
 
-    // Guarded by `lock`.
-    private var queue: [(index: Int, input: Input)] = []
-    private var queueHead = 0
-    private var done: [Int: Result<Output, Error>] = [:]
+    // Guarded by `lock`. Item k lives in slot k % window of `inputs` (until a worker takes
+    // it) and then of `results` (until the consumer takes it): at most `window` items are in
+    // flight, so they never share a slot, and nothing is allocated per item.
+    private var inputs: [Input?]
+    private var results: [Result<Output, Error>?]
+    /// Items handed to workers: `consumed ≤ taken ≤ submitted`.
+    private var taken = 0
     private var submitted = 0
     private var consumed = 0
     private var closed = false
@@ -47,6 +50,8 @@ public final class OrderedPipeline<Input: Sendable, Output: Sendable>: @unchecke
                 consume: @escaping @Sendable (Output) throws -> Void) {
         precondition(threads >= 1 && window >= 1)
         self.window = window
+        inputs = Array(repeating: nil, count: window)
+        results = Array(repeating: nil, count: window)
         self.transform = transform
         self.consume = consume
         var handles: [pthread_t] = []
@@ -84,7 +89,7 @@ public final class OrderedPipeline<Input: Sendable, Output: Sendable>: @unchecke
         try lock.withLock {
             while failure == nil && submitted - consumed >= window { lock.wait(Self.room) }
             if let failure { throw failure }
-            queue.append((submitted, input))
+            inputs[submitted % window] = input
             submitted += 1
             lock.signal(Self.work)
         }
@@ -106,20 +111,17 @@ public final class OrderedPipeline<Input: Sendable, Output: Sendable>: @unchecke
     private func workerLoop(_ worker: Int) {
         while true {
             let item: (index: Int, input: Input)? = lock.withLock {
-                while queueHead == queue.count && !closed && failure == nil { lock.wait(Self.work) }
-                if failure != nil || queueHead == queue.count { return nil }
-                let item = queue[queueHead]
-                queueHead += 1
-                if queueHead >= 64 && queueHead * 2 >= queue.count {
-                    queue.removeFirst(queueHead)
-                    queueHead = 0
-                }
-                return item
+                while taken == submitted && !closed && failure == nil { lock.wait(Self.work) }
+                if failure != nil || taken == submitted { return nil }
+                let index = taken
+                taken += 1
+                defer { inputs[index % window] = nil }
+                return (index, inputs[index % window]!)
             }
             guard let item else { return }
             let result = Result { try transform(worker, item.input) }
             lock.withLock {
-                done[item.index] = result
+                results[item.index % window] = result
                 if item.index == consumed { lock.signal(Self.next) }
             }
         }
@@ -128,9 +130,10 @@ public final class OrderedPipeline<Input: Sendable, Output: Sendable>: @unchecke
     private func consumerLoop() {
         while true {
             let next: Result<Output, Error>? = lock.withLock {
-                while done[consumed] == nil && failure == nil && !(closed && consumed == submitted) { lock.wait(Self.next) }
-                if failure != nil || done[consumed] == nil { return nil }
-                return done.removeValue(forKey: consumed)
+                while results[consumed % window] == nil && failure == nil && !(closed && consumed == submitted) { lock.wait(Self.next) }
+                if failure != nil || results[consumed % window] == nil { return nil }
+                defer { results[consumed % window] = nil }
+                return results[consumed % window]
             }
             guard let next else { return }
             do {
@@ -142,8 +145,6 @@ public final class OrderedPipeline<Input: Sendable, Output: Sendable>: @unchecke
             } catch {
                 lock.withLock {
                     failure = error
-                    queue = []
-                    queueHead = 0
                     lock.broadcast(Self.work)
                     lock.broadcast(Self.room)
                 }

@@ -273,7 +273,7 @@ public final class BuildRunner: Sendable {
             let task = output.task
             let writer = try writing.writer ?? labeler.openWriter(unit: task.unit)
             writing.writer = writer
-            for record in output.records { try writer.append(record) }
+            try writer.append(contentsOf: output.records)
             writing.statistics += output.statistics
             writing.instances += output.statistics["instances"]
             guard task.closesUnit else { return }

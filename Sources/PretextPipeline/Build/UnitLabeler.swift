@@ -53,15 +53,16 @@ struct UnitLabeler: Sendable {
         var masked = MaskedPositions()
     }
 
-    /// One record ready to write; its contribution goes to `counters`.
-    func record(for instance: TrainingInstance, maskKey: UInt64, copy: Int, serial: Int, masker: Masker, scratch: inout Scratch,
-                counters c: inout InstanceCounters) -> ShardRecord {
+    /// Masks `instance` (static masking) and appends it to `batch`; its contribution goes to
+    /// `counters`.
+    func append(_ instance: TrainingInstance, maskKey: UInt64, copy: Int, serial: Int, masker: Masker, scratch: inout Scratch,
+                counters c: inout InstanceCounters, to batch: inout RecordBatch) {
         var tokens = instance.tokens
-        var record = ShardRecord(tokens: [], segmentBoundary: instance.segmentBoundary, pairLabel: instance.pairLabel,
-                                 inputOrdinal: instance.inputOrdinal, documentOrdinal: instance.documentOrdinal)
         let masking = vocabulary.masking
         var maskable = 0
         for t in tokens where !masking.special(t) { maskable += 1 }
+        scratch.masked.positions.removeAll(keepingCapacity: true)
+        scratch.masked.originalIDs.removeAll(keepingCapacity: true)
         if config.maskingMode == .static {
             var random = KeyedRandom(seed: config.seed, purpose: .staticMasking, index: maskKey, subindex: UInt64(copy) << 32 | UInt64(serial))
             masker.mask(&tokens, random: &random, scratch: scratch.masking, into: &scratch.masked)
@@ -71,8 +72,6 @@ struct UnitLabeler: Sendable {
                 let now = tokens[Int(p)]
                 if now == vocabulary.maskID { c.maskedAsMask += 1 } else if now == original { c.maskedAsKept += 1 } else { c.maskedAsRandom += 1 }
             }
-            record.maskedPositions = m.positions
-            record.maskedIDs = m.originalIDs
         }
         c.instances += 1
         c.instanceTokens += tokens.count
@@ -83,8 +82,14 @@ struct UnitLabeler: Sendable {
         if tokens.count == config.maxSequenceLength { c.fullLength += 1 }
         if instance.truncated { c.truncated += 1 }
         if let label = instance.pairLabel { c.labels[Int(label)] += 1 }
-        record.tokens = tokens
-        return record
+        tokens.withUnsafeBufferPointer { t in
+            scratch.masked.positions.withUnsafeBufferPointer { p in
+                scratch.masked.originalIDs.withUnsafeBufferPointer { o in
+                    batch.append(tokens: t, segmentBoundary: instance.segmentBoundary, pairLabel: instance.pairLabel, maskedPositions: p,
+                                 maskedIDs: o, inputOrdinal: instance.inputOrdinal, documentOrdinal: instance.documentOrdinal)
+                }
+            }
+        }
     }
 
     /// The shard header of this build's output (schema from the task and masking mode;
@@ -127,7 +132,7 @@ struct UnitLabeler: Sendable {
     /// What a task made: its records in output order and its statistics.
     struct TaskOutput: Sendable {
         let task: Task
-        let records: [ShardRecord]
+        let records: RecordBatch
         let statistics: BuildStatistics
     }
 
@@ -161,7 +166,7 @@ struct UnitLabeler: Sendable {
     /// store; the task's own documents are read once, in one read.
     func run(_ task: Task, store: DocumentStore, masker: Masker, scratch: inout Scratch) throws -> TaskOutput {
         let own = try store.documents(task.documents)
-        var records: [ShardRecord] = []
+        var records = RecordBatch()
         var stats = BuildStatistics()
         var counters = InstanceCounters()
         let copy = task.copy
@@ -175,7 +180,7 @@ struct UnitLabeler: Sendable {
             var counts = SentencePairBuilder.Counts()
             for d in task.documents {
                 for (k, instance) in try builder.instances(documentIndex: d, corpus: corpus, copy: copy, counts: &counts).enumerated() {
-                    records.append(record(for: instance, maskKey: UInt64(d), copy: copy, serial: k, masker: masker, scratch: &scratch, counters: &counters))
+                    append(instance, maskKey: UInt64(d), copy: copy, serial: k, masker: masker, scratch: &scratch, counters: &counters, to: &records)
                 }
             }
             counters.add(to: &stats, pairs: true, masks: config.maskingMode == .static)
@@ -188,7 +193,7 @@ struct UnitLabeler: Sendable {
             var serial = 0
             let key = UInt64(task.unit) << 32
             func emit(_ instance: TrainingInstance) {
-                records.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters))
+                append(instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters, to: &records)
                 serial += 1
             }
             for doc in own { packer.add(doc, emit: emit) }
@@ -202,7 +207,7 @@ struct UnitLabeler: Sendable {
             for doc in own {
                 builder.add(document: doc.tokens, inputOrdinal: doc.inputOrdinal, documentOrdinal: doc.documentOrdinal) { block, input, document in
                     let instance = TrainingInstance(tokens: block, inputOrdinal: input, documentOrdinal: document)
-                    records.append(record(for: instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters))
+                    append(instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters, to: &records)
                     serial += 1
                 }
             }

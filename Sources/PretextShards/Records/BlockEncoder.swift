@@ -35,7 +35,7 @@ struct BlockEncoder {
         return n
     }
 
-    mutating func append(_ r: ShardRecord) {
+    mutating func append(_ r: ShardRecordView) {
         recordCount += 1
         tokenLengths.append(UInt64(r.tokens.count))
         tokens.append(contentsOf: r.tokens)

@@ -35,6 +35,16 @@ public final class ShardSetWriter {
     }
 
     public func append(_ record: ShardRecord) throws {
+        try record.withView { try append($0) }
+    }
+
+    /// Appends every record of `batch`, in order.
+    public func append(contentsOf batch: RecordBatch) throws {
+        for k in 0..<batch.count { try batch.withRecord(k) { try append($0) } }
+    }
+
+    /// Appends one record given in place.
+    public func append(_ record: ShardRecordView) throws {
         let writer: ShardWriter
         if let current { writer = current } else {
             writer = try ShardWriter(path: folder + "/" + fileName(finished.count), header: header, blockTargetLength: blockTargetLength)

@@ -88,6 +88,11 @@ public final class ShardWriter {
 
     /// Appends one record; throws `InvalidRecordError` if it does not fit the schema.
     public func append(_ record: ShardRecord) throws {
+        try record.withView { try append($0) }
+    }
+
+    /// Appends one record given in place (copied into the current block).
+    public func append(_ record: ShardRecordView) throws {
         try validate(record)
         let alone = BlockEncoder.encodedLength(schema: header.schema, records: 1, tokens: record.tokens.count, masks: record.maskedPositions.count)
         if encoder.recordCount > 0 && encoder.encodedLength + alone > Int(header.blockLengthLimit) {
@@ -99,7 +104,7 @@ public final class ShardWriter {
         if encoder.encodedLength >= blockTargetLength { try flushBlock() }
     }
 
-    private func validate(_ r: ShardRecord) throws {
+    private func validate(_ r: ShardRecordView) throws {
         func fail(_ problem: String) -> InvalidRecordError { InvalidRecordError(path: path, recordIndex: recordCount, problem: problem) }
         let schema = header.schema
         let limit: UInt64 = header.vocabularySize > 0 ? UInt64(header.vocabularySize) : (schema.tokenWidth == 2 ? 1 << 16 : 1 << 32)
