@@ -1,5 +1,6 @@
 import Foundation
 import PretextCore
+import Synchronization
 
 /// A tokenizer loaded from a file, with what the file says about special tokens,
 /// post-processing, truncation and padding.
@@ -111,19 +112,27 @@ public struct TokenizerFile: Sendable {
 
     static func loadVocabText(_ path: String, options: VocabFileOptions) throws -> TokenizerFile {
         let tokens = readLines(try readText(path))
+        // The normalizer's tables and the vocabulary's trie take about the same time to build
+        // and do not depend on each other: the normalizer is built on another thread meanwhile.
+        let normalizerOptions = options.normalizer
+        let built = Mutex<BertNormalizer?>(nil)
+        let normalizerTask = BackgroundTask { built.withLock { $0 = BertNormalizer(options: normalizerOptions) } }
         let model: WordPieceModel
         do {
             model = try WordPieceModel(vocabulary: tokens, unknownToken: options.unknownToken,
                                        continuingSubwordPrefix: options.continuingSubwordPrefix,
                                        maxInputCharactersPerWord: options.maxInputCharactersPerWord)
         } catch {
+            try? normalizerTask.wait()
             throw LoadError(path: path, message: "\(error)")
         }
+        try normalizerTask.wait()
+        let normalizer = built.withLock { $0! }
         // As HF's BertWordPieceTokenizer: the five BERT specials are added tokens when present.
         let specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].compactMap { name in
             model.id(of: name).map { AddedTokens.Token(content: name, id: $0) }
         }
-        let tokenizer = WordPieceTokenizer(normalizer: BertNormalizer(options: options.normalizer), model: model, addedTokens: AddedTokens(specials))
+        let tokenizer = WordPieceTokenizer(normalizer: normalizer, model: model, addedTokens: AddedTokens(specials))
         var single: [TemplatePiece] = [.sequenceA(typeID: 0)], pair: [TemplatePiece] = [.sequenceA(typeID: 0), .sequenceB(typeID: 1)]
         if let cls = model.id(of: "[CLS]"), let sep = model.id(of: "[SEP]") {
             single = [.special(id: cls, typeID: 0), .sequenceA(typeID: 0), .special(id: sep, typeID: 0)]
