@@ -37,7 +37,7 @@ struct Build: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a key: --set task.max_seq_length=256 (repeatable).")
     var overrides: [String] = []
 
-    @Option(help: "Worker threads.")
+    @Option(help: "Worker threads for tokenizing and labeling (reading and writing run beside them on one thread each).")
     var threads: Int = 1
 
     @Option(help: "This task's index (0-based) when the build is split over --tasks.")
