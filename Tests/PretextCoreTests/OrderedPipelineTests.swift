@@ -7,7 +7,9 @@ import Testing
     static func work(_ k: Int) -> Int {
         var x = UInt64(k) &+ 1
         for _ in 0..<((k * 7919) % 13 * 2_000) { x = x &* 6364136223846793005 &+ 1442695040888963407 }
-        return k * 2 + Int(x & 1) - Int(x & 1)
+        // x is 0 for no k here (checked by the outputs), and the compiler cannot know it, so
+        // the loop is not optimised away.
+        return x == 0 ? -1 : k * 2
     }
 
     /// State the consumer touches: only its thread uses it while the pipeline runs.

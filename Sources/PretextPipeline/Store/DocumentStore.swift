@@ -57,6 +57,11 @@ public final class DocumentStoreIndex: Sendable {
 
     public var documentCount: Int { unitStart.last! }
 
+    /// Bytes of document `i`'s record in its unit's `.tokens` file.
+    func recordBytes(_ i: Int) -> Int {
+        DocumentStoreFiles.Entry.recordBytes(sentences: Int(sentenceCounts[i]), tokens: Int(tokenCounts[i]), tokenWidth: tokenWidth)
+    }
+
     /// Documents in unit position `u` (index into the store's units).
     public func documentRange(unitPosition u: Int) -> Range<Int> { unitStart[u]..<unitStart[u + 1] }
 
@@ -115,7 +120,7 @@ public final class DocumentStore: DocumentSource {
         let width = index.tokenWidth
         let first = range.lowerBound, last = range.upperBound - 1
         let start = index.recordOffset[first]
-        let end = index.recordOffset[last] + UInt64(4 * Int(index.sentenceCounts[last]) + width * Int(index.tokenCounts[last]))
+        let end = index.recordOffset[last] + UInt64(index.recordBytes(last))
         let (file, indexFile) = try self.file(u)
         try read(file, Int(end - start), at: start)
         // Provenance comes from the index file: it is not kept in memory.
@@ -123,13 +128,12 @@ public final class DocumentStore: DocumentSource {
                                          at: UInt64(16 + (first - index.unitStart[u]) * DocumentStoreFiles.entryBytes))
         var out: [TokenizedDocument] = []
         out.reserveCapacity(range.count)
-        try buffer.withUnsafeBytes { raw in
+        try buffer.withUnsafeBytes { raw in try entries.withUnsafeBytes { entryBytes in
+            var entry = ByteCursor(entryBytes)
             var at = 0
-            for (k, i) in range.enumerated() {
-                let e = k * DocumentStoreFiles.entryBytes
-                let inputOrdinal = entries.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: e, as: UInt32.self)) }
-                let documentOrdinal = entries.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: e + 4, as: UInt64.self)) }
-                var doc = TokenizedDocument(inputOrdinal: inputOrdinal, documentOrdinal: documentOrdinal)
+            for i in range {
+                var doc = TokenizedDocument(inputOrdinal: try entry.read(), documentOrdinal: try entry.read())
+                try entry.skip(DocumentStoreFiles.entryBytes - 12)
                 let sentences = Int(index.sentenceCounts[i]), tokens = Int(index.tokenCounts[i])
                 doc.sentenceEnds = try sentenceEnds(raw, at: at, count: sentences, tokens: tokens, document: i, path: file.path)
                 at += 4 * sentences
@@ -140,7 +144,7 @@ public final class DocumentStore: DocumentSource {
                 at += width * tokens
                 out.append(doc)
             }
-        }
+        } }
         return out
     }
 
@@ -150,13 +154,13 @@ public final class DocumentStore: DocumentSource {
         let u = index.unitPosition(of: i)
         let file = try file(u).tokens
         let width = index.tokenWidth, total = Int(index.tokenCounts[i])
-        let record = index.recordOffset[i]
+        let record = index.recordOffset[i], recordBytes = index.recordBytes(i)
         // A small document is read whole, in one read; a large one in two: the ends of
         // sentences start-1 … last (where sentence `start` begins and where to stop), then
         // only the tokens taken.
-        let whole = 4 * sentences + width * total <= Self.wholeRecordBytes
+        let whole = recordBytes <= Self.wholeRecordBytes
         let from = whole ? 0 : max(0, start - 1)
-        try read(file, whole ? 4 * sentences + width * total : 4 * (sentences - from), at: record + UInt64(4 * from))
+        try read(file, whole ? recordBytes : 4 * (sentences - from), at: record + UInt64(4 * from))
         let (first, stop) = try buffer.withUnsafeBytes { raw -> (Int, Int) in
             func end(_ k: Int) -> Int { Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * (k - from), as: UInt32.self))) }
             let first = start == 0 ? 0 : end(start - 1)
@@ -173,8 +177,10 @@ public final class DocumentStore: DocumentSource {
             }
             return (first, stop)
         }
-        let tokenBytes = whole ? 4 * sentences + width * first : 0
-        if !whole { try read(file, width * (stop - first), at: record + UInt64(4 * sentences + width * first)) }
+        // Where token `first` sits in the record; in the buffer, where the taken tokens start.
+        let firstToken = 4 * sentences + width * first
+        let tokenBytes = whole ? firstToken : 0
+        if !whole { try read(file, width * (stop - first), at: record + UInt64(firstToken)) }
         let at = tokens.count
         tokens.append(contentsOf: repeatElement(0, count: stop - first))
         buffer.withUnsafeBytes { raw in

@@ -32,7 +32,9 @@ public enum DocumentStoreFiles {
         var sentenceCount: Int
         var tokenCount: Int
         /// Bytes of the document's record in the `.tokens` file.
-        func recordBytes(tokenWidth: Int) -> Int { 4 * sentenceCount + tokenWidth * tokenCount }
+        func recordBytes(tokenWidth: Int) -> Int { Self.recordBytes(sentences: sentenceCount, tokens: tokenCount, tokenWidth: tokenWidth) }
+        /// A record: one `u32` end per sentence, then the tokens.
+        static func recordBytes(sentences: Int, tokens: Int, tokenWidth: Int) -> Int { 4 * sentences + tokenWidth * tokens }
     }
 
     /// A unit's parsed index.
@@ -54,7 +56,7 @@ public enum DocumentStoreFiles {
             guard doc.tokens.count <= Int(UInt32.max) else {
                 throw DocumentStoreError(path: folder, problem: "document \(doc.documentOrdinal) of input \(doc.inputOrdinal) has \(doc.tokens.count) tokens, more than a store entry holds")
             }
-            total += 4 * doc.sentenceCount + tokenWidth * doc.tokens.count
+            total += Entry.recordBytes(sentences: doc.sentenceCount, tokens: doc.tokens.count, tokenWidth: tokenWidth)
         }
         var tokens = [UInt8](repeating: 0, count: total)
         tokens.withUnsafeMutableBytes { out in
