@@ -257,7 +257,8 @@ public final class BuildRunner: Sendable {
         // Tasks of every unit run on the workers (each with its own store reader and scratch:
         // readers are not thread-safe); the consumer writes each unit's records in task order
         // to its own shard files and records the unit when its last task is written.
-        let workers = PerWorker(count: threads) { _ in (DocumentStore(index: storeIndex), UnitLabeler.Scratch()) }
+        let header = labeler.header
+        let workers = PerWorker(count: threads) { _ in (DocumentStore(index: storeIndex), UnitLabeler.Scratch(header: header)) }
         let labelBusy = Mutex<(label: Double, write: Double)>((0, 0))
         let writing = ShardAssembly()
         let progressCopy = progress, seenBytes = bytesSeen, todoCount = Double(todo.count)
@@ -273,7 +274,7 @@ public final class BuildRunner: Sendable {
             let task = output.task
             let writer = try writing.writer ?? labeler.openWriter(unit: task.unit)
             writing.writer = writer
-            try writer.append(contentsOf: output.records)
+            try writer.append(output.blocks)
             writing.statistics += output.statistics
             writing.instances += output.statistics["instances"]
             guard task.closesUnit else { return }

@@ -47,16 +47,21 @@ struct UnitLabeler: Sendable {
         }
     }
 
-    /// A thread's reusable masking buffers.
+    /// A thread's reusable masking buffers and block builder.
     struct Scratch {
         let masking = MaskingScratch()
         var masked = MaskedPositions()
+        var blocks: BlockBuilder
+
+        init(header: ShardHeader) {
+            blocks = BlockBuilder(header: header, context: "")
+        }
     }
 
-    /// Masks `instance` (static masking) and appends it to `batch`; its contribution goes to
-    /// `counters`.
+    /// Masks `instance` (static masking) and appends it to the open block of `scratch.blocks`;
+    /// its contribution goes to `counters`.
     func append(_ instance: TrainingInstance, maskKey: UInt64, copy: Int, serial: Int, masker: Masker, scratch: inout Scratch,
-                counters c: inout InstanceCounters, to batch: inout RecordBatch) {
+                counters c: inout InstanceCounters) throws {
         var tokens = instance.tokens
         let masking = vocabulary.masking
         var maskable = 0
@@ -82,11 +87,13 @@ struct UnitLabeler: Sendable {
         if tokens.count == config.maxSequenceLength { c.fullLength += 1 }
         if instance.truncated { c.truncated += 1 }
         if let label = instance.pairLabel { c.labels[Int(label)] += 1 }
-        tokens.withUnsafeBufferPointer { t in
-            scratch.masked.positions.withUnsafeBufferPointer { p in
-                scratch.masked.originalIDs.withUnsafeBufferPointer { o in
-                    batch.append(tokens: t, segmentBoundary: instance.segmentBoundary, pairLabel: instance.pairLabel, maskedPositions: p,
-                                 maskedIDs: o, inputOrdinal: instance.inputOrdinal, documentOrdinal: instance.documentOrdinal)
+        let masked = scratch.masked
+        try tokens.withUnsafeBufferPointer { t in
+            try masked.positions.withUnsafeBufferPointer { p in
+                try masked.originalIDs.withUnsafeBufferPointer { o in
+                    try scratch.blocks.append(ShardRecordView(tokens: t, segmentBoundary: instance.segmentBoundary, pairLabel: instance.pairLabel,
+                                                              maskedPositions: p, maskedIDs: o, inputOrdinal: instance.inputOrdinal,
+                                                              documentOrdinal: instance.documentOrdinal))
                 }
             }
         }
@@ -129,10 +136,11 @@ struct UnitLabeler: Sendable {
         let closesUnit: Bool
     }
 
-    /// What a task made: its records in output order and its statistics.
+    /// What a task made: its records in output order, as finished blocks (cut at the task's
+    /// end, so where blocks fall does not depend on threads), and its statistics.
     struct TaskOutput: Sendable {
         let task: Task
-        let records: RecordBatch
+        let blocks: EncodedBlocks
         let statistics: BuildStatistics
     }
 
@@ -163,10 +171,11 @@ struct UnitLabeler: Sendable {
     }
 
     /// Runs one task with a thread's store reader and scratch. Negatives come from the whole
-    /// store; the task's own documents are read once, in one read.
+    /// store; the task's own documents are read once, in one read. The records are validated,
+    /// encoded and compressed here, on the worker: the writer only appends the blocks.
     func run(_ task: Task, store: DocumentStore, masker: Masker, scratch: inout Scratch) throws -> TaskOutput {
         let own = try store.documents(task.documents)
-        var records = RecordBatch()
+        scratch.blocks.begin(context: "unit \(task.unit) copy \(task.copy) documents \(task.documents.lowerBound)..<\(task.documents.upperBound)")
         var stats = BuildStatistics()
         var counters = InstanceCounters()
         let copy = task.copy
@@ -180,7 +189,7 @@ struct UnitLabeler: Sendable {
             var counts = SentencePairBuilder.Counts()
             for d in task.documents {
                 for (k, instance) in try builder.instances(documentIndex: d, corpus: corpus, copy: copy, counts: &counts).enumerated() {
-                    append(instance, maskKey: UInt64(d), copy: copy, serial: k, masker: masker, scratch: &scratch, counters: &counters, to: &records)
+                    try append(instance, maskKey: UInt64(d), copy: copy, serial: k, masker: masker, scratch: &scratch, counters: &counters)
                 }
             }
             counters.add(to: &stats, pairs: true, masks: config.maskingMode == .static)
@@ -192,29 +201,44 @@ struct UnitLabeler: Sendable {
                                         clsID: vocabulary.clsID, sepID: vocabulary.sepID, documentSeparatorID: vocabulary.sepID)
             var serial = 0
             let key = UInt64(task.unit) << 32
+            var failure: Error?
             func emit(_ instance: TrainingInstance) {
-                append(instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters, to: &records)
+                guard failure == nil else { return }
+                do {
+                    try append(instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters)
+                } catch {
+                    failure = error
+                }
                 serial += 1
             }
             for doc in own { packer.add(doc, emit: emit) }
             packer.finish(emit: emit)
+            if let failure { throw failure }
             stats.add("truncated_sentences", Double(packer.truncatedSentences))
             counters.add(to: &stats, pairs: false, masks: config.maskingMode == .static)
         case .causal:
             var builder = CausalBlockBuilder(blockLength: config.maxSequenceLength, endOfDocument: vocabulary.endOfDocumentID)
             var serial = 0
             let key = UInt64(task.unit) << 32
-            for doc in own {
+            var failure: Error?
+            for doc in own where failure == nil {
                 builder.add(document: doc.tokens, inputOrdinal: doc.inputOrdinal, documentOrdinal: doc.documentOrdinal) { block, input, document in
+                    guard failure == nil else { return }
                     let instance = TrainingInstance(tokens: block, inputOrdinal: input, documentOrdinal: document)
-                    append(instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters, to: &records)
+                    do {
+                        try append(instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters)
+                    } catch {
+                        failure = error
+                    }
                     serial += 1
                 }
             }
+            if let failure { throw failure }
             stats.add("dropped_tail_tokens", Double(builder.droppedTailTokens))
             counters.add(to: &stats, pairs: false, masks: config.maskingMode == .static)
         }
-        return TaskOutput(task: task, records: records, statistics: stats)
+        try scratch.blocks.closeBlock()
+        return TaskOutput(task: task, blocks: scratch.blocks.takeBlocks(), statistics: stats)
     }
 }
 
@@ -223,7 +247,7 @@ extension UnitLabeler {
     static let groupTokens = 16_384
 
     /// Tasks in flight in stage 2 for `threads` workers: enough small NSP/SOP tasks (about
-    /// 100 KB of records each) to keep the workers busy while the writer waits on an fsync;
+    /// 30 KB of compressed blocks each) to keep the workers busy while the writer waits on an fsync;
     /// unit-sized packing tasks only a few, since each holds a unit's records.
     func window(threads: Int) -> Int {
         config.task == .nsp || config.task == .sop ? 16 * threads + 16 : 2 * threads + 1

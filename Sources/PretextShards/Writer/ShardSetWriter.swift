@@ -38,23 +38,35 @@ public final class ShardSetWriter {
         try record.withView { try append($0) }
     }
 
-    /// Appends every record of `batch`, in order.
-    public func append(contentsOf batch: RecordBatch) throws {
-        for k in 0..<batch.count { try batch.withRecord(k) { try append($0) } }
-    }
-
     /// Appends one record given in place.
     public func append(_ record: ShardRecordView) throws {
-        let writer: ShardWriter
-        if let current { writer = current } else {
-            writer = try ShardWriter(path: folder + "/" + fileName(finished.count), header: header, blockTargetLength: blockTargetLength)
-            current = writer
-        }
+        let writer = try currentWriter()
         try writer.append(record)
-        if writer.bytesWritten >= shardTargetBytes {
-            finished.append(try writer.finish())
-            current = nil
+        try closeIfFull(writer)
+    }
+
+    /// Appends finished blocks (built for this set's schema and filter, for example by a
+    /// `BlockBuilder` on another thread) as they are; a shard closes after the block that
+    /// crosses the target, as with records.
+    public func append(_ blocks: EncodedBlocks) throws {
+        for k in blocks.entries.indices {
+            let writer = try currentWriter()
+            try writer.append(blocks, range: k..<(k + 1))
+            try closeIfFull(writer)
         }
+    }
+
+    private func currentWriter() throws -> ShardWriter {
+        if let current { return current }
+        let writer = try ShardWriter(path: folder + "/" + fileName(finished.count), header: header, blockTargetLength: blockTargetLength)
+        current = writer
+        return writer
+    }
+
+    private func closeIfFull(_ writer: ShardWriter) throws {
+        guard writer.bytesWritten >= shardTargetBytes else { return }
+        finished.append(try writer.finish())
+        current = nil
     }
 
     /// Closes the last shard and returns every shard written, in order.

@@ -19,39 +19,41 @@ public struct ShardFileSummary: Sendable, Equatable {
     }
 }
 
-/// A record the writer refuses, and why.
+/// A record a writer or block builder refuses, and why.
 public struct InvalidRecordError: Error, CustomStringConvertible, Sendable {
-    public let path: String
+    /// Where the record was going: a shard path, or a unit of a build.
+    public let destination: String
+    /// The record's position among those given to the writer or builder.
     public let recordIndex: UInt64
     public let problem: String
-    public var description: String { "\(path): record \(recordIndex) cannot be written: \(problem)" }
+    public var description: String { "\(destination): record \(recordIndex) cannot be written: \(problem)" }
 }
 
-/// Streams records into one shard file.
+/// Streams records, or blocks built elsewhere, into one shard file.
 ///
-/// Records accumulate in a column encoder until the block reaches `blockTargetLength`
-/// uncompressed bytes; the block is then filtered, LZ4-compressed, checksummed and
-/// appended. Everything is written to `<path>.partial`; `finish()` appends the index and
-/// footer, fsyncs, renames to `path` and fsyncs the directory, so a reader never sees a
-/// half-written file under the final name. Memory: one block of columns plus its
+/// Records go through a `BlockBuilder`: columns accumulate until the block reaches
+/// `blockTargetLength` uncompressed bytes; the block is then filtered, LZ4-compressed,
+/// checksummed and appended. Blocks another thread built (`append(_: EncodedBlocks, …)`)
+/// are appended as they are. Everything is written to `<path>.partial`; `finish()` appends the
+/// index and footer, fsyncs, renames to `path` and fsyncs the directory, so a reader never
+/// sees a half-written file under the final name. Memory: one block of columns plus its
 /// compressed copy, and 32 bytes of index per block.
 public final class ShardWriter {
     public let path: String
     public let header: ShardHeader
-    public let blockTargetLength: Int
+    public var blockTargetLength: Int { builder.blockTargetLength }
 
     private let partialPath: String
     private var file: PosixFile?
-    // Single-threaded by contract: skip Swift's dynamic exclusivity checks on the hot buffers.
-    @exclusivity(unchecked) private var encoder: BlockEncoder
-    @exclusivity(unchecked) private var payload: [UInt8] = []
-    @exclusivity(unchecked) private var compressed: [UInt8] = []
+    private var builder: BlockBuilder
     private var index: [BlockIndexEntry] = []
     private var fileHash = XXHash64()
     private let headerLength: UInt64
     /// Bytes written to the file so far.
     public private(set) var bytesWritten: UInt64 = 0
+    /// Records in the file so far, with those still in the open block.
     public private(set) var recordCount: UInt64 = 0
+    /// Tokens of those records.
     public private(set) var tokenCount: UInt64 = 0
     private var maxBlockLength: UInt64 = 0
 
@@ -59,17 +61,15 @@ public final class ShardWriter {
     public static let partialSuffix = ".partial"
 
     public init(path: String, header: ShardHeader, blockTargetLength: Int = ShardFormat.defaultBlockTargetLength) throws {
-        precondition(blockTargetLength > 0, "block target must be positive")
         self.path = path
         self.header = header
-        self.blockTargetLength = min(blockTargetLength, Int(header.blockLengthLimit))
         self.partialPath = path + Self.partialSuffix
-        self.encoder = BlockEncoder(schema: header.schema, filter: header.filter)
+        self.builder = BlockBuilder(header: header, blockTargetLength: blockTargetLength, context: path)
         let file = try PosixFile(path: partialPath, mode: .createTruncate)
         self.file = file
         let headerBytes = header.encoded()
         headerLength = UInt64(headerBytes.count)
-        try write(headerBytes)
+        try headerBytes.withUnsafeBytes { try write($0) }
     }
 
     deinit {
@@ -84,77 +84,48 @@ public final class ShardWriter {
         bytesWritten += UInt64(bytes.count)
     }
 
-    private func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
-
     /// Appends one record; throws `InvalidRecordError` if it does not fit the schema.
     public func append(_ record: ShardRecord) throws {
         try record.withView { try append($0) }
     }
 
-    /// Appends one record given in place (copied into the current block).
+    /// Appends one record given in place (copied into the open block).
     public func append(_ record: ShardRecordView) throws {
-        try validate(record)
-        let alone = BlockEncoder.encodedLength(schema: header.schema, records: 1, tokens: record.tokens.count, masks: record.maskedPositions.count)
-        if encoder.recordCount > 0 && encoder.encodedLength + alone > Int(header.blockLengthLimit) {
-            try flushBlock()
-        }
-        encoder.append(record)
+        try builder.append(record)
         recordCount += 1
         tokenCount += UInt64(record.tokens.count)
-        if encoder.encodedLength >= blockTargetLength { try flushBlock() }
+        if builder.finishedBlocks > 0 { try writeBlocks(builder.takeBlocks()) }
     }
 
-    private func validate(_ r: ShardRecordView) throws {
-        func fail(_ problem: String) -> InvalidRecordError { InvalidRecordError(path: path, recordIndex: recordCount, problem: problem) }
-        let schema = header.schema
-        let limit: UInt64 = header.vocabularySize > 0 ? UInt64(header.vocabularySize) : (schema.tokenWidth == 2 ? 1 << 16 : 1 << 32)
-        guard r.tokens.count <= Int(UInt32.max) else { throw fail("\(r.tokens.count) tokens exceed u32") }
-        var maxID: UInt32 = 0
-        for t in r.tokens { maxID = max(maxID, t) }
-        for t in r.maskedIDs { maxID = max(maxID, t) }
-        guard r.tokens.isEmpty && r.maskedIDs.isEmpty || UInt64(maxID) < limit else { throw fail("token id \(maxID) is not below \(limit)") }
-        if schema.hasPairs {
-            guard let b = r.segmentBoundary, let label = r.pairLabel else { throw fail("pair schema needs segmentBoundary and pairLabel") }
-            guard b > 0, Int(b) <= r.tokens.count else { throw fail("segmentBoundary \(b) outside 1...\(r.tokens.count)") }
-            guard label <= 1 else { throw fail("pairLabel \(label) is not 0 or 1") }
-        } else if r.segmentBoundary != nil || r.pairLabel != nil {
-            throw fail("schema has no pair fields but the record sets them")
+    /// Appends blocks `range` of `blocks` (built for this writer's schema and filter) as they
+    /// are, after closing the writer's own open block if it holds records.
+    public func append(_ blocks: EncodedBlocks, range: Range<Int>) throws {
+        precondition(blocks.schema == header.schema && blocks.filter == header.filter, "blocks built for another schema")
+        try flushBlock()
+        for k in range {
+            let e = blocks.entries[k]
+            recordCount += UInt64(e.recordCount)
+            tokenCount += UInt64(e.tokenCount)
+            try writeBlock(blocks, k)
         }
-        if schema.hasMasks {
-            guard r.maskedPositions.count == r.maskedIDs.count else { throw fail("maskedPositions and maskedIDs differ in length") }
-            var previous: Int64 = -1
-            for p in r.maskedPositions {
-                guard Int64(p) > previous, Int(p) < r.tokens.count else { throw fail("masked position \(p) out of order or out of range") }
-                previous = Int64(p)
-            }
-        } else if !r.maskedPositions.isEmpty || !r.maskedIDs.isEmpty {
-            throw fail("schema has no mask fields but the record sets them")
-        }
-        let alone = BlockEncoder.encodedLength(schema: schema, records: 1, tokens: r.tokens.count, masks: r.maskedPositions.count)
-        guard alone <= Int(header.blockLengthLimit) else {
-            throw fail("encoded record of \(alone) bytes exceeds the block length limit \(header.blockLengthLimit)")
-        }
+    }
+
+    private func writeBlocks(_ blocks: EncodedBlocks) throws {
+        for k in blocks.entries.indices { try writeBlock(blocks, k) }
+    }
+
+    private func writeBlock(_ blocks: EncodedBlocks, _ k: Int) throws {
+        var entry = blocks.entries[k]
+        entry.offset = bytesWritten
+        try blocks.withBlock(k) { try write($0) }
+        index.append(entry)
+        maxBlockLength = max(maxBlockLength, UInt64(entry.uncompressedLength))
     }
 
     private func flushBlock() throws {
-        guard encoder.recordCount > 0 else { return }
-        let length = encoder.serialize(into: &payload)
-        let bound = LZ4Block.compressBound(length)
-        if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
-        try payload.withUnsafeBytes { whole in
-            let source = UnsafeRawBufferPointer(rebasing: whole[0..<length])
-            try compressed.withUnsafeMutableBytes { dst in
-                let n = try LZ4Block.compress(source, into: dst)
-                let block = UnsafeRawBufferPointer(rebasing: dst[0..<n])
-                index.append(BlockIndexEntry(
-                    offset: bytesWritten, compressedLength: UInt32(n), uncompressedLength: UInt32(length),
-                    recordCount: UInt32(encoder.recordCount), tokenCount: UInt32(encoder.tokens.count),
-                    checksum: XXHash64.hash(block)))
-                try write(block)
-            }
-        }
-        maxBlockLength = max(maxBlockLength, UInt64(length))
-        encoder.removeAll()
+        guard builder.pendingRecords > 0 else { return }
+        try builder.closeBlock()
+        try writeBlocks(builder.takeBlocks())
     }
 
     /// Writes the last block, index and footer; makes the file durable under its final name.
@@ -167,8 +138,8 @@ public final class ShardWriter {
             indexOffset: bytesWritten, blockCount: UInt64(index.count), recordCount: recordCount,
             tokenCount: tokenCount, headerLength: headerLength, maxBlockLength: maxBlockLength)
         let footerBytes = footer.encoded(index: w.bytes)
-        try write(w.bytes)
-        try write(footerBytes)
+        try w.bytes.withUnsafeBytes { try write($0) }
+        try footerBytes.withUnsafeBytes { try write($0) }
         guard let file else { preconditionFailure("ShardWriter finished twice") }
         try file.sync()
         try file.close()
