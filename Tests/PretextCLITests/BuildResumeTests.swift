@@ -43,7 +43,10 @@ import PretextTestSupport
 
     @Test func killedBuildsResumeToTheSameBytes() throws {
         let reference = CLI.temporaryFolder()
+        let started = Date()
         let done = try CLI.run(["build", try Self.pipeline(output: reference), "--threads", "2"])
+        // Kills land anywhere in the time an uninterrupted build takes (start-up included).
+        let buildMicroseconds = max(40_000, Int(Date().timeIntervalSince(started) * 1e6))
         #expect(done.status == 0, "\(done.output)")
         let expected = try Self.snapshot(reference)
         #expect(expected.0.count > 5)
@@ -52,14 +55,14 @@ import PretextTestSupport
         let file = try Self.pipeline(output: folder)
         var random = KeyedRandom(seed: 2024, purpose: .testData, index: 0)
         var kills = 0
-        for attempt in 0..<12 {
+        for attempt in 0..<16 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CLI.binary)
             process.arguments = ["build", file, "--threads", attempt % 2 == 0 ? "1" : "2"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(UInt32(30_000 + random.below(900_000)))
+            usleep(UInt32(5_000 + random.below(buildMicroseconds * 3 / 4)))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 kills += 1

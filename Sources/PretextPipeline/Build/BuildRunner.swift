@@ -102,17 +102,29 @@ public final class BuildRunner: Sendable {
         var vocabOptions = TokenizerFile.VocabFileOptions()
         vocabOptions.normalizer.lowercase = config.lowercase
         vocabOptions.maxInputCharactersPerWord = config.maxWordCharacters
-        let tokenizerFile = try TokenizerFile.load(config.tokenizerPath, vocabOptions: vocabOptions)
-        let vocabulary = try BuildVocabulary(file: tokenizerFile)
         let (fingerprint, _) = try FileChecksum.xxh64(ofFile: config.tokenizerPath)
         let configText = catalogConfigText(tokenizerFingerprint: fingerprint)
-        let inputs = try CorpusInputs.open(paths: config.inputPaths, format: config.corpusFormat, options: config.readerOptions)
+        // The tokenizer's tables take longest to set up: they are built on another thread while
+        // this one opens the inputs and the catalog. A tokenizer that fails to load is reported
+        // first, and no run is begun for it (the catalog, if new, is left without runs).
+        let tokenizerPath = config.tokenizerPath, options = vocabOptions
+        let loaded = Mutex<BuildVocabulary?>(nil)
+        let loading = BackgroundTask {
+            let vocabulary = try BuildVocabulary(file: try TokenizerFile.load(tokenizerPath, vocabOptions: options))
+            loaded.withLock { $0 = vocabulary }
+        }
+        let opened = Result { () throws -> (CorpusInputs, Catalog, previous: Catalog.Run?) in
+            let inputs = try CorpusInputs.open(paths: config.inputPaths, format: config.corpusFormat, options: config.readerOptions)
+            let catalog = try Catalog(folder: out, create: true)
+            return (inputs, catalog, try catalog.runs().last)
+        }
+        try loading.wait()
+        let vocabulary = loaded.withLock { $0! }
+        let (inputs, catalog, previousRun) = try opened.get()
 
         // The catalog decides between a new build, a resume and nothing to do.
-        let catalog = try Catalog(folder: out, create: true)
-        let runs = try catalog.runs()
         let run: Int64
-        if let previous = runs.last {
+        if let previous = previousRun {
             guard previous.configText == configText && previous.seed == config.seed else {
                 throw BuildError(message: "\(out) holds a build of another configuration (catalog config \(previous.configHash)); use another --output")
             }

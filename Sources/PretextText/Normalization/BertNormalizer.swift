@@ -44,26 +44,39 @@ public struct BertNormalizer: Sendable {
         var pool: [UInt8] = []
         var scratch: [UInt8] = []
         // Only scalars some step touches can differ from themselves: the clean-text sets, the
-        // CJK ranges, Hangul syllables and the keys of the accent and lowercase maps.
-        var candidate = [Bool](repeating: false, count: 0x10000)
+        // CJK ranges, Hangul syllables and the keys of the accent and lowercase maps. Each
+        // candidate is flagged with the steps that touch it.
+        let clean: UInt8 = 1, cjk: UInt8 = 2, other: UInt8 = 4
+        var candidate = [UInt8](repeating: 0, count: 0x10000)
         if options.cleanText {
-            for c in 0..<0x10000 where UnicodeTables.cleanRemoved.contains(UInt32(c)) || UnicodeTables.cleanToSpace.contains(UInt32(c)) { candidate[c] = true }
+            for c in 0..<0x10000 where UnicodeTables.cleanRemoved.contains(UInt32(c)) || UnicodeTables.cleanToSpace.contains(UInt32(c)) { candidate[c] |= clean }
         }
         if options.handleChineseCharacters {
-            for c in 0x3400...0xFAFF where UnicodeTables.isChineseCharacter(UInt32(c)) { candidate[c] = true }
+            for c in 0x3400...0xFAFF where UnicodeTables.isChineseCharacter(UInt32(c)) { candidate[c] |= cjk }
         }
         if options.stripsAccents {
-            for c in UnicodeTables.stripAccents.keys where c < 0x10000 { candidate[Int(c)] = true }
-            for c in 0xAC00...0xD7A3 { candidate[c] = true }
+            for c in UnicodeTables.stripAccents.keys where c < 0x10000 { candidate[Int(c)] |= other }
+            for c in 0xAC00...0xD7A3 { candidate[c] |= other }
         }
-        if options.lowercase { for c in UnicodeTables.lowercase.keys where c < 0x10000 { candidate[Int(c)] = true } }
-        var mapped: [UInt32] = [], other: [UInt32] = []
-        for c in UInt32(0)..<0x10000 where candidate[Int(c)] && !(0xD800...0xDFFF).contains(c) {
-            Self.map(c, options, into: &mapped, scratch: &other)
-            if mapped.count == 1 && mapped[0] == c { continue }
-            if mapped.isEmpty { table[Int(c)] = Self.remove; continue }
-            scratch.removeAll(keepingCapacity: true)
-            for s in mapped { UTF8Scalars.append(s, to: &scratch) }
+        if options.lowercase { for c in UnicodeTables.lowercase.keys where c < 0x10000 { candidate[Int(c)] |= other } }
+        // A CJK character no other step touches becomes " c " (the spaces it gains are left
+        // alone by every step, checked here): written directly, without composing the steps,
+        // for the tens of thousands of them.
+        let spacedDirectly = options.handleChineseCharacters && Self.map(0x20, options) == [0x20]
+        var mapped: [UInt32] = [], work: [UInt32] = []
+        for c in UInt32(0)..<0x10000 where candidate[Int(c)] != 0 && !(0xD800...0xDFFF).contains(c) {
+            if spacedDirectly && candidate[Int(c)] == cjk {
+                scratch.removeAll(keepingCapacity: true)
+                scratch.append(0x20)
+                UTF8Scalars.append(c, to: &scratch)
+                scratch.append(0x20)
+            } else {
+                Self.map(c, options, into: &mapped, scratch: &work)
+                if mapped.count == 1 && mapped[0] == c { continue }
+                if mapped.isEmpty { table[Int(c)] = Self.remove; continue }
+                scratch.removeAll(keepingCapacity: true)
+                for s in mapped { UTF8Scalars.append(s, to: &scratch) }
+            }
             precondition(scratch.count < 32, "normalized form of U+\(String(c, radix: 16)) too long")
             table[Int(c)] = (UInt32(pool.count) << 5) | UInt32(scratch.count)
             pool.append(contentsOf: scratch)

@@ -24,99 +24,144 @@ public final class ByteTrie: @unchecked Sendable {
     /// Number of distinct keys.
     public let count: Int
 
+    /// Keys for a trie, flattened: key k is `pool[starts[k] ..< starts[k + 1]]` with id
+    /// `ids[k]`. Filling one costs no allocation per key.
+    public struct Keys: Sendable {
+        public private(set) var pool: [UInt8] = []
+        public private(set) var starts: [Int] = [0]
+        public private(set) var ids: [Int32] = []
+
+        public init(capacity: Int = 0, poolCapacity: Int = 0) {
+            starts.reserveCapacity(capacity + 1)
+            ids.reserveCapacity(capacity)
+            pool.reserveCapacity(poolCapacity)
+        }
+
+        public var count: Int { ids.count }
+
+        public mutating func append(_ key: some Sequence<UInt8>, id: Int32) {
+            pool.append(contentsOf: key)
+            starts.append(pool.count)
+            ids.append(id)
+        }
+    }
+
     /// Builds the trie from `(bytes, id)` pairs. A later duplicate key overrides an earlier one.
+    public convenience init(_ entries: [([UInt8], Int32)]) {
+        var keys = Keys(capacity: entries.count)
+        for (key, id) in entries { keys.append(key, id: id) }
+        self.init(keys)
+    }
+
+    /// Builds the trie from `keys`. A later duplicate key overrides an earlier one.
     ///
     /// Construction sorts the keys once and lays the nodes out breadth-first straight from
     /// the sorted order (the keys below a node are a contiguous run, grouped by their next
-    /// byte), so it costs O(total key bytes · log keys) with no per-node containers: a 30k
-    /// vocabulary builds in a few milliseconds.
-    public init(_ entries: [([UInt8], Int32)]) {
-        // Keys flattened into one pool; each with its first 8 bytes as a big-endian number,
-        // so most comparisons of the sort are one integer compare (memcmp only on ties).
-        var pool: [UInt8] = []
-        var bounds: [(start: Int, count: Int)] = []
-        bounds.reserveCapacity(entries.count)
-        var prefixes: [UInt64] = []
-        prefixes.reserveCapacity(entries.count)
-        for (key, _) in entries {
-            bounds.append((pool.count, key.count))
-            pool.append(contentsOf: key)
-            var prefix: UInt64 = 0
-            for k in 0..<8 { prefix = prefix << 8 | UInt64(k < key.count ? key[k] : 0) }
-            prefixes.append(prefix)
-        }
-        // Sorted by key, then by position, so that the last of equal keys wins.
-        var keys: [Int] = pool.withUnsafeBufferPointer { p in
-            entries.indices.sorted { a, b in
-                if prefixes[a] != prefixes[b] { return prefixes[a] < prefixes[b] }
-                let (sa, na) = bounds[a], (sb, nb) = bounds[b]
-                let common = min(na, nb)
-                let c = common <= 8 ? 0 : memcmp(p.baseAddress! + sa + 8, p.baseAddress! + sb + 8, common - 8)
-                if c != 0 { return c < 0 }
-                return na != nb ? na < nb : a < b
-            }
-        }
-        // Equal keys are adjacent: keep the last of each run.
-        var unique = 0
-        for i in keys.indices {
-            if unique > 0, bounds[keys[unique - 1]].count == bounds[keys[i]].count,
-               pool[bounds[keys[unique - 1]].start..<(bounds[keys[unique - 1]].start + bounds[keys[i]].count)]
-                .elementsEqual(pool[bounds[keys[i]].start..<(bounds[keys[i]].start + bounds[keys[i]].count)]) {
-                keys[unique - 1] = keys[i]
-            } else {
-                keys[unique] = keys[i]
-                unique += 1
-            }
-        }
-        keys.removeLast(keys.count - unique)
-        count = keys.count
-
-        var values: [Int32] = [-1]
-        var starts: [Int32] = []
-        var bytes: [UInt8] = []
-        var targets: [Int32] = []
-        // Breadth-first queue of (first key, end key, depth) per node, in node order: every
-        // key in keys[first..<end] starts with the node's path of `depth` bytes.
-        var queue: [(Int, Int, Int)] = [(0, keys.count, 0)]
-        var head = 0
-        pool.withUnsafeBufferPointer { pool in
-            @inline(__always) func length(_ k: Int) -> Int { bounds[keys[k]].count }
-            @inline(__always) func byte(_ k: Int, _ depth: Int) -> UInt8 { pool[bounds[keys[k]].start + depth] }
-            while head < queue.count {
-                let (lo, hi, depth) = queue[head]
-                starts.append(Int32(bytes.count))
-                var k = lo
-                if k < hi && length(k) == depth {
-                    values[head] = entries[keys[k]].1
-                    k += 1
+    /// byte), so it costs O(total key bytes · log keys) with no per-node containers, over raw
+    /// buffers: a 30k vocabulary builds in about a millisecond.
+    public init(_ keys: Keys) {
+        let n = keys.count
+        let totalBytes = keys.pool.count
+        // Every node but the root is entered by one edge, and a key adds at most its length
+        // in nodes: both are bounded by the pool size.
+        let nodeCapacity = totalBytes + 1
+        var nodes = 1, edges = 0, unique = 0
+        let starts = UnsafeMutablePointer<Int32>.allocate(capacity: nodeCapacity + 1)
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, totalBytes))
+        let targets = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, totalBytes))
+        let values = UnsafeMutablePointer<Int32>.allocate(capacity: nodeCapacity)
+        values.initialize(repeating: -1, count: nodeCapacity)
+        keys.pool.withUnsafeBufferPointer { poolBuffer in
+            keys.starts.withUnsafeBufferPointer { keyStarts in
+                keys.ids.withUnsafeBufferPointer { ids in
+                    let pool = poolBuffer.baseAddress ?? UnsafePointer(bitPattern: 1)!
+                    @inline(__always) func start(_ k: Int) -> Int { keyStarts[k] }
+                    @inline(__always) func length(_ k: Int) -> Int { keyStarts[k + 1] - keyStarts[k] }
+                    // Each key's first 8 bytes as a big-endian number, so most comparisons of
+                    // the sort are one integer compare (memcmp only on ties).
+                    var prefixes = [UInt64](repeating: 0, count: n)
+                    for k in 0..<n {
+                        var prefix: UInt64 = 0
+                        let m = min(8, length(k)), s = start(k)
+                        for i in 0..<m { prefix = prefix << 8 | UInt64(pool[s + i]) }
+                        prefixes[k] = prefix << (8 * UInt64(8 - m))
+                    }
+                    // Sorted by key, then by position, so that the last of equal keys wins.
+                    var order = [Int32](unsafeUninitializedCapacity: n) { buffer, count in
+                        for k in 0..<n { buffer[k] = Int32(k) }
+                        count = n
+                    }
+                    prefixes.withUnsafeBufferPointer { prefix in
+                        order.withUnsafeMutableBufferPointer { order in
+                            order.sort { x, y in
+                                let a = Int(x), b = Int(y)
+                                if prefix[a] != prefix[b] { return prefix[a] < prefix[b] }
+                                let na = length(a), nb = length(b)
+                                let common = min(na, nb)
+                                let c = common <= 8 ? 0 : memcmp(pool + start(a) + 8, pool + start(b) + 8, common - 8)
+                                if c != 0 { return c < 0 }
+                                return na != nb ? na < nb : a < b
+                            }
+                        }
+                    }
+                    order.withUnsafeMutableBufferPointer { order in
+                        // Equal keys are adjacent: keep the last of each run.
+                        for i in 0..<n {
+                            let k = Int(order[i])
+                            if unique > 0 {
+                                let previous = Int(order[unique - 1])
+                                if length(previous) == length(k) && memcmp(pool + start(previous), pool + start(k), length(k)) == 0 {
+                                    order[unique - 1] = Int32(k)
+                                    continue
+                                }
+                            }
+                            order[unique] = Int32(k)
+                            unique += 1
+                        }
+                        // Breadth-first: node `head` covers sorted keys lo[head] ..< hi[head], which
+                        // all start with its path of depth[head] bytes; its children are the runs
+                        // of those keys grouped by their next byte, numbered in order of creation.
+                        let lo = UnsafeMutablePointer<Int32>.allocate(capacity: nodeCapacity)
+                        let hi = UnsafeMutablePointer<Int32>.allocate(capacity: nodeCapacity)
+                        let depth = UnsafeMutablePointer<Int32>.allocate(capacity: nodeCapacity)
+                        defer { lo.deallocate(); hi.deallocate(); depth.deallocate() }
+                        lo[0] = 0; hi[0] = Int32(unique); depth[0] = 0
+                        var head = 0
+                        while head < nodes {
+                            let end = Int(hi[head]), d = Int(depth[head])
+                            starts[head] = Int32(edges)
+                            var k = Int(lo[head])
+                            if k < end && length(Int(order[k])) == d {
+                                values[head] = ids[Int(order[k])]
+                                k += 1
+                            }
+                            while k < end {
+                                let b = pool[start(Int(order[k])) + d]
+                                var j = k + 1
+                                while j < end && pool[start(Int(order[j])) + d] == b { j += 1 }
+                                bytes[edges] = b
+                                targets[edges] = Int32(nodes)
+                                edges += 1
+                                lo[nodes] = Int32(k); hi[nodes] = Int32(j); depth[nodes] = Int32(d + 1)
+                                nodes += 1
+                                k = j
+                            }
+                            head += 1
+                        }
+                        starts[nodes] = Int32(edges)
+                    }
                 }
-                while k < hi {
-                    let b = byte(k, depth)
-                    var j = k + 1
-                    while j < hi && byte(j, depth) == b { j += 1 }
-                    bytes.append(b)
-                    targets.append(Int32(queue.count))
-                    queue.append((k, j, depth + 1))
-                    values.append(-1)
-                    k = j
-                }
-                head += 1
             }
         }
-        starts.append(Int32(bytes.count))
-
-        nodeCount = queue.count
-        edgeCount = bytes.count
+        count = unique
+        nodeCount = nodes
+        edgeCount = edges
+        edgeStart = starts
+        edgeBytes = bytes
+        edgeTargets = targets
+        value = values
         rootChildren = .allocate(capacity: 256)
         rootChildren.initialize(repeating: -1, count: 256)
-        edgeStart = .allocate(capacity: nodeCount + 1)
-        edgeStart.initialize(from: starts, count: nodeCount + 1)
-        edgeBytes = .allocate(capacity: max(1, edgeCount))
-        edgeBytes.initialize(from: bytes, count: edgeCount)
-        edgeTargets = .allocate(capacity: max(1, edgeCount))
-        edgeTargets.initialize(from: targets, count: edgeCount)
-        value = .allocate(capacity: nodeCount)
-        value.initialize(from: values, count: nodeCount)
         for e in 0..<Int(starts[1]) { rootChildren[Int(bytes[e])] = targets[e] }
     }
 

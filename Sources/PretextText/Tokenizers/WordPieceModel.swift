@@ -1,3 +1,6 @@
+import PretextCore
+import Synchronization
+
 /// The WordPiece model (BERT): greedy longest-match-first over each pre-tokenized word,
 /// continuation pieces carrying a prefix (`##`), a word of more than
 /// `maxInputCharactersPerWord` scalars or with an unmatched remainder becoming `[UNK]`.
@@ -26,19 +29,29 @@ public struct WordPieceModel: Sendable {
         self.continuingSubwordPrefix = continuingSubwordPrefix
         self.maxInputCharactersPerWord = maxInputCharactersPerWord
         let prefix = Array(continuingSubwordPrefix.utf8)
-        var initialEntries: [([UInt8], Int32)] = []
-        var continuationEntries: [([UInt8], Int32)] = []
+        var initialKeys = ByteTrie.Keys(capacity: vocabulary.count, poolCapacity: vocabulary.count * 8)
+        var continuationKeys = ByteTrie.Keys(capacity: vocabulary.count, poolCapacity: vocabulary.count * 8)
         for (id, token) in vocabulary.enumerated() {
-            let bytes = Array(token.utf8)
             // A duplicated token keeps its last id, as in HF (its vocabulary is a map built in order).
-            initialEntries.append((bytes, Int32(id)))
+            let bytes = token.utf8
+            initialKeys.append(bytes, id: Int32(id))
             if bytes.count > prefix.count && bytes.starts(with: prefix) {
-                continuationEntries.append((Array(bytes[prefix.count...]), Int32(id)))
+                continuationKeys.append(bytes.dropFirst(prefix.count), id: Int32(id))
             }
         }
-        initial = ByteTrie(initialEntries)
-        // With an empty prefix every token can continue a word.
-        continuation = prefix.isEmpty ? initial : ByteTrie(continuationEntries)
+        // With an empty prefix every token can continue a word. Otherwise the two tries are
+        // built at the same time, the continuation trie on another thread.
+        if prefix.isEmpty {
+            initial = ByteTrie(initialKeys)
+            continuation = initial
+        } else {
+            let keys = continuationKeys
+            let built = Mutex<ByteTrie?>(nil)
+            let task = BackgroundTask { built.withLock { $0 = ByteTrie(keys) } }
+            initial = ByteTrie(initialKeys)
+            try? task.wait()
+            continuation = built.withLock { $0! }
+        }
         guard let unk = initial.id(of: Array(unknownToken.utf8)) else { throw UnknownTokenMissing(token: unknownToken) }
         unknownID = UInt32(unk)
     }

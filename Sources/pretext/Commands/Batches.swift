@@ -6,6 +6,7 @@ import PretextShards
 /// `pretext batches`: print the batches the loader yields, for inspection.
 struct Batches: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "batches",
         abstract: "Print the batches the dataloader yields from a shard folder (shuffled, masked, padded).",
         discussion: """
             Each batch is a pure function of (folder, options, epoch, batch number): the same

@@ -5,6 +5,7 @@ import PretextPipeline
 /// `pretext build`: a pipeline file → shards and catalog.
 struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "build",
         abstract: "Build training shards from a pipeline file (read → split → tokenize → label → mask → write).",
         discussion: """
             The pipeline file (pipelines/*.toml) declares reader, splitter, tokenizer, task,

@@ -6,6 +6,7 @@ import PretextText
 /// `pretext inspect`: what a shard or shard folder holds.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "inspect",
         abstract: "Show the header, schema and record/token counts of a shard file or shard folder.",
         discussion: """
             Given a folder, lists the catalog's runs and shards with totals; given one .ptxs

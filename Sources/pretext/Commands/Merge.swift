@@ -4,6 +4,7 @@ import PretextPipeline
 /// `pretext merge`: the folders of a build split over tasks → one shard folder.
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "merge",
         abstract: "Join the output folders of `pretext build --task i --tasks n` into one shard folder.",
         discussion: """
             Every folder must hold a finished build of the same pipeline and seed. The merged

@@ -7,6 +7,7 @@ import PretextText
 /// `pretext pack`: BERT-format text → UTF-8 byte tokens → causal blocks → shard set.
 struct Pack: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "pack",
         abstract: "Pack text into causal (GPT-style) blocks of UTF-8 byte tokens, as a shard set with a catalog.",
         discussion: """
             Reads the BERT text format (one sentence per line, a blank line between

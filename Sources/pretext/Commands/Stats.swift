@@ -5,6 +5,7 @@ import PretextShards
 /// `pretext stats`: the statistics a build recorded in its catalog.
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "stats",
         abstract: "Show the statistics of a shard folder: documents, tokens, UNK rate, instances, labels, masking, lengths.",
         discussion: """
             Reads catalog.sqlite: corpus counts (documents, sentences, tokens, UNK rate, input

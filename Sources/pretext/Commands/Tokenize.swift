@@ -5,6 +5,7 @@ import PretextText
 /// `pretext tokenize`: ids of each input line, for debugging and for the parity benchmark.
 struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "tokenize",
         abstract: "Print the token ids of each non-empty input line (or of --text).",
         discussion: """
             Loads a tokenizer.json (WordPiece or byte-level BPE), a BERT vocab.txt, or a GPT-2

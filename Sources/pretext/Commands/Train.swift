@@ -5,6 +5,7 @@ import PretextTrainer
 /// `pretext train`: pretrain a BERT model on a shard folder.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "train",
         abstract: "Pretrain a BERT or ALBERT (masked LM + next-sentence/sentence-order) or GPT-2 (causal LM) model on a shard folder.",
         discussion: """
             Batches come from the dataloader (dynamic masks from masking.json, or the shards'
@@ -132,6 +133,7 @@ struct Train: ParsableCommand {
 /// `pretext eval`: loss and accuracies of a checkpoint on held-out shards.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "eval",
         abstract: "Evaluate a checkpoint on a shard folder (no dropout, the same batches every time).",
         discussion: """
             Loads model.safetensors and config.json from a checkpoint folder (or a run folder's

@@ -4,6 +4,7 @@ import PretextShards
 /// `pretext verify`: every checksum of a shard set, against the files and the catalog.
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check every block checksum and the catalog's per-shard checksums of a shard folder.",
         discussion: """
             Reads every shard listed in catalog.sqlite: whole-file XXH64, size, record and token

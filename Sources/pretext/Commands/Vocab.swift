@@ -5,6 +5,7 @@ import PretextText
 /// `pretext vocab`: vocabulary tools (today: `train`).
 struct Vocab: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "vocab",
         abstract: "Vocabulary tools.",
         discussion: """
             Example:
