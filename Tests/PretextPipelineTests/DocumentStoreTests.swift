@@ -46,6 +46,32 @@ import PretextTestSupport
         #expect(try store.documents(41..<66) == units[2])
     }
 
+    /// A unit streamed group by group (as a build writes it) has the same bytes as the unit
+    /// written in one go; a writer dropped before `finish()` leaves no file behind.
+    @Test func aUnitWrittenGroupByGroupEqualsOneWrite() throws {
+        let folder = try TemporaryFolder.shared.folder(named: "store-stream")
+        let docs = Self.documents(unit: 4, count: 30)
+        try DocumentStoreFiles.writeUnit(folder: folder, unit: 0, documents: docs, tokenWidth: 4)
+        let writer = try DocumentStoreUnitWriter(folder: folder, unit: 1, tokenWidth: 4)
+        for group in [docs[0..<7], docs[7..<8], docs[8..<8], docs[8..<30]] {
+            try writer.append(try EncodedDocuments(Array(group), tokenWidth: 4, folder: folder))
+        }
+        #expect(try writer.finish() == writer.bytesWritten)
+        for name in [DocumentStoreFiles.tokensName, DocumentStoreFiles.indexName] {
+            let one = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name(0)))
+            let streamed = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name(1)))
+            #expect(one == streamed && !one.isEmpty)
+        }
+        let store = try DocumentStore(folder: folder, units: [1])
+        #expect(try store.documents(0..<30) == docs)
+
+        do {
+            let dropped = try DocumentStoreUnitWriter(folder: folder, unit: 2, tokenWidth: 4)
+            try dropped.append(try EncodedDocuments(docs, tokenWidth: 4, folder: folder))
+        }
+        #expect(try PosixFile.listDirectory(folder).sorted() == [0, 1].flatMap { [DocumentStoreFiles.indexName(unit: $0), DocumentStoreFiles.tokensName(unit: $0)] }.sorted())
+    }
+
     /// A document over `wholeRecordBytes` is read in two parts for a negative (sentence ends,
     /// then only the tokens taken); both paths give the same tokens.
     @Test func largeDocumentsAreReadInPartsWithTheSameResult() throws {

@@ -156,8 +156,9 @@ public final class BuildRunner: Sendable {
 
         // Stage 1: read, split, tokenize → document store. The main thread reads and cuts
         // units into groups of about `tokenizeGroupBytes` of text; `threads` workers tokenize
-        // groups as they come; the pipeline's consumer joins them in order into units and
-        // writes each finished unit to the store. Memory: the groups in flight plus one unit.
+        // groups as they come and encode them in the store's layout; the pipeline's consumer
+        // appends them in order to their unit's files and finishes each unit after its last
+        // group. Memory: the groups in flight and one unit's index entries.
         let stage1Start = BuildProgress.now()
         let storeDone = try catalog.finishedUnits(run: run, stage: Self.storeStage)
         let width = ShardSchema.tokenWidth(forVocabularySize: vocabulary.size)
@@ -168,20 +169,22 @@ public final class BuildRunner: Sendable {
         let stage1 = OrderedPipeline<TokenizeGroup, TokenizedGroup>(threads: threads, window: 8 * threads + 8, transform: { worker, group in
             let start = BuildProgress.now()
             let (documents, statistics) = scratches.with(worker) { groupTokenizer.tokenize(group.documents, scratch: &$0) }
+            let encoded = try EncodedDocuments(documents, tokenWidth: width, folder: storeFolder)
             let end = BuildProgress.now()
             busy.withLock { $0.tokenize += end - start }
-            return TokenizedGroup(unit: group.unit, documents: documents, statistics: statistics, closesUnit: group.closesUnit)
+            return TokenizedGroup(unit: group.unit, documents: encoded, statistics: statistics, closesUnit: group.closesUnit)
         }, consume: { group in
-            assembly.documents += group.documents
+            let start = BuildProgress.now()
+            defer { let end = BuildProgress.now(); busy.withLock { $0.store += end - start } }
+            let writer = try assembly.writer ?? DocumentStoreUnitWriter(folder: storeFolder, unit: group.unit, tokenWidth: width)
+            assembly.writer = writer
+            try writer.append(group.documents)
             assembly.statistics += group.statistics
             guard group.closesUnit else { return }
-            let start = BuildProgress.now()
-            try DocumentStoreFiles.writeUnit(folder: storeFolder, unit: group.unit, documents: assembly.documents, tokenWidth: width)
+            try writer.finish()
             try catalog.recordUnit(run: run, stage: Self.storeStage, unit: group.unit, shards: [], statistics: assembly.statistics.pairs)
-            assembly.documents = []
+            assembly.writer = nil
             assembly.statistics = BuildStatistics()
-            let end = BuildProgress.now()
-            busy.withLock { $0.store += end - start }
         })
         var unitCount = 0
         var unitDocuments = 0, unitBytes = 0
@@ -345,17 +348,17 @@ struct TokenizeGroup: Sendable {
     let closesUnit: Bool
 }
 
-/// A tokenized group on its way to the store.
+/// A tokenized group on its way to the store, already in the store's layout.
 struct TokenizedGroup: Sendable {
     let unit: Int
-    let documents: [TokenizedDocument]
+    let documents: EncodedDocuments
     let statistics: BuildStatistics
     let closesUnit: Bool
 }
 
-/// The unit the stage 1 consumer is gathering (touched by the consumer thread only).
+/// The unit the stage 1 consumer is writing (touched by the consumer thread only).
 final class StoreAssembly: @unchecked Sendable {
-    var documents: [TokenizedDocument] = []
+    var writer: DocumentStoreUnitWriter?
     var statistics = BuildStatistics()
 }
 

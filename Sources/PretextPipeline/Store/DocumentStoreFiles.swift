@@ -26,7 +26,7 @@ public enum DocumentStoreFiles {
     public static func indexName(unit: Int) -> String { "unit-\(BuildRunner.pad(unit)).docs" }
 
     /// One document's entry in a unit's index.
-    struct Entry: Equatable {
+    struct Entry: Equatable, Sendable {
         var inputOrdinal: UInt32
         var documentOrdinal: UInt64
         var sentenceCount: Int
@@ -45,56 +45,14 @@ public enum DocumentStoreFiles {
         var tokensBytes: Int { entries.reduce(0) { $0 + $1.recordBytes(tokenWidth: tokenWidth) } }
     }
 
-    /// Writes unit `unit` of the store. `tokenWidth` is 2 or 4 (ids must fit it); documents
+    /// Writes unit `unit` of the store in one go (a build streams it through a
+    /// `DocumentStoreUnitWriter` instead). `tokenWidth` is 2 or 4 (ids must fit it); documents
     /// must have at least one sentence. Returns the bytes of the `.tokens` file.
     @discardableResult
     public static func writeUnit(folder: String, unit: Int, documents: [TokenizedDocument], tokenWidth: Int) throws -> Int {
-        precondition(tokenWidth == 2 || tokenWidth == 4, "token width \(tokenWidth)")
-        try PosixFile.makeDirectories(folder)
-        var total = 0
-        for doc in documents {
-            guard doc.tokens.count <= Int(UInt32.max) else {
-                throw DocumentStoreError(path: folder, problem: "document \(doc.documentOrdinal) of input \(doc.inputOrdinal) has \(doc.tokens.count) tokens, more than a store entry holds")
-            }
-            total += Entry.recordBytes(sentences: doc.sentenceCount, tokens: doc.tokens.count, tokenWidth: tokenWidth)
-        }
-        var tokens = [UInt8](repeating: 0, count: total)
-        tokens.withUnsafeMutableBytes { out in
-            var at = 0
-            for doc in documents {
-                for end in doc.sentenceEnds {
-                    out.storeBytes(of: UInt32(end).littleEndian, toByteOffset: at, as: UInt32.self)
-                    at += 4
-                }
-                if tokenWidth == 2 {
-                    for t in doc.tokens {
-                        out.storeBytes(of: UInt16(truncatingIfNeeded: t).littleEndian, toByteOffset: at, as: UInt16.self)
-                        at += 2
-                    }
-                } else {
-                    for t in doc.tokens {
-                        out.storeBytes(of: t.littleEndian, toByteOffset: at, as: UInt32.self)
-                        at += 4
-                    }
-                }
-            }
-        }
-        var index = LittleEndianWriter(capacity: 16 + documents.count * entryBytes + 16)
-        index.append(bytes: magic)
-        index.append(UInt32(tokenWidth))
-        index.append(UInt32(documents.count))
-        for doc in documents {
-            index.append(doc.inputOrdinal)
-            index.append(doc.documentOrdinal)
-            index.append(UInt32(doc.sentenceCount))
-            index.append(UInt32(doc.tokens.count))
-        }
-        index.append(XXHash64.hash(tokens))
-        index.append(XXHash64.hash(index.bytes))
-        try PosixFile.writeAtomically(tokens, to: folder + "/" + tokensName(unit: unit))
-        try PosixFile.writeAtomically(index.bytes, to: folder + "/" + indexName(unit: unit))
-        try PosixFile.syncDirectory(folder)
-        return total
+        let writer = try DocumentStoreUnitWriter(folder: folder, unit: unit, tokenWidth: tokenWidth)
+        try writer.append(try EncodedDocuments(documents, tokenWidth: tokenWidth, folder: folder))
+        return try writer.finish()
     }
 
     /// Reads and checks a unit's index (magic, sizes, entries, its own checksum).
