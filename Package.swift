@@ -37,12 +37,13 @@ let package = Package(
         ),
         // OpenBLAS is loaded with dlopen on first use (see Sources/CBLAS/shim.h), not linked.
         .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CThreadAffinity"),
         .systemLibrary(
             name: "CBLAS",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
 
-        .target(name: "PretextCore"),
+        .target(name: "PretextCore", dependencies: ["CThreadAffinity"]),
         .target(name: "PretextText", dependencies: ["PretextCore", "CZlib", "CZstd"]),
         .target(name: "PretextLabeling", dependencies: ["PretextCore"]),
         .target(

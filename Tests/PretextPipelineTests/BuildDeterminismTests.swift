@@ -46,10 +46,11 @@ import PretextTestSupport
     @Test(arguments: [PipelineConfig.Task.nsp, .sop, .fullSentences, .causal])
     func threadCountDoesNotChangeTheOutput(_ task: PipelineConfig.Task) throws {
         var snapshots: [(files: [String: Data], catalog: String)] = []
-        for threads in [1, 2, 8] {
+        // Pinned workers (the CLI's default) or not: only where threads run changes.
+        for (threads, pinned) in [(1, false), (2, true), (8, false)] {
             let out = try TemporaryFolder.shared.folder(named: "threads-\(threads)")
             let c = Self.config(task: task, output: out, tokenizer: task == .fullSentences || task == .causal ? "bpe-2k.tokenizer.json" : "wordpiece-2k.tokenizer.json")
-            _ = try BuildRunner(config: c, threads: threads).run()
+            _ = try BuildRunner(config: c, threads: threads, pinThreads: pinned).run()
             #expect(try ShardSetVerifier.verify(folder: out).isClean)
             snapshots.append(try Self.snapshot(out))
         }

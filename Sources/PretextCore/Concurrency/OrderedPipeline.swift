@@ -40,16 +40,22 @@ public final class OrderedPipeline<Input: Sendable, Output: Sendable>: @unchecke
     private var failure: Error?
 
     private var threads: [pthread_t] = []
+    /// CPUs the workers are pinned to, round robin (empty: not pinned).
+    private let workerCPUs: [Int]
     /// No thread could be started: `submit` transforms and consumes inline.
     private var inline = false
 
     /// Starts `threads` workers (worker ids 0 ..< threads, for per-worker scratch) and the
     /// consumer. `window` ≥ `threads` + 1 keeps every worker busy while the consumer works.
-    public init(threads: Int, window: Int,
+    /// `pinWorkers`: worker k stays on the k-th CPU the process may use (round robin; see
+    /// `ThreadAffinity`); the producer and the consumer are left to the scheduler.
+    public init(threads: Int, window: Int, pinWorkers: Bool = false,
                 transform: @escaping @Sendable (_ worker: Int, Input) throws -> Output,
                 consume: @escaping @Sendable (Output) throws -> Void) {
         precondition(threads >= 1 && window >= 1)
         self.window = window
+        let cpus = pinWorkers ? ThreadAffinity.allowedCPUs() : []
+        workerCPUs = cpus.count > 1 ? cpus : []
         inputs = Array(repeating: nil, count: window)
         results = Array(repeating: nil, count: window)
         self.transform = transform
@@ -109,6 +115,7 @@ public final class OrderedPipeline<Input: Sendable, Output: Sendable>: @unchecke
     }
 
     private func workerLoop(_ worker: Int) {
+        ThreadAffinity.pinCurrentThread(index: worker, among: workerCPUs)
         while true {
             let item: (index: Int, input: Input)? = lock.withLock {
                 while taken == submitted && !closed && failure == nil { lock.wait(Self.work) }

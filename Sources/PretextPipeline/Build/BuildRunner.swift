@@ -22,6 +22,8 @@ import Synchronization
 public final class BuildRunner: Sendable {
     public let config: PipelineConfig
     public let threads: Int
+    /// Whether each worker stays on one CPU (`ThreadAffinity`); the bytes do not depend on it.
+    public let pinThreads: Bool
     public let task: Int
     public let tasks: Int
     private let log: @Sendable (String) -> Void
@@ -54,12 +56,13 @@ public final class BuildRunner: Sendable {
         public var description: String { message }
     }
 
-    public init(config: PipelineConfig, threads: Int = 1, task: Int = 0, tasks: Int = 1, progress: BuildProgress? = nil,
+    public init(config: PipelineConfig, threads: Int = 1, pinThreads: Bool = false, task: Int = 0, tasks: Int = 1, progress: BuildProgress? = nil,
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         precondition(threads >= 1 && tasks >= 1 && task >= 0 && task < tasks)
         self.progress = progress
         self.config = config
         self.threads = threads
+        self.pinThreads = pinThreads
         self.task = task
         self.tasks = tasks
         self.log = log
@@ -166,7 +169,7 @@ public final class BuildRunner: Sendable {
         let scratches = tokenizerScratches
         let busy = Mutex<(tokenize: Double, store: Double)>((0, 0))
         let assembly = StoreAssembly()
-        let stage1 = OrderedPipeline<TokenizeGroup, TokenizedGroup>(threads: threads, window: 8 * threads + 8, transform: { worker, group in
+        let stage1 = OrderedPipeline<TokenizeGroup, TokenizedGroup>(threads: threads, window: 8 * threads + 8, pinWorkers: pinThreads, transform: { worker, group in
             let start = BuildProgress.now()
             let (documents, statistics) = scratches.with(worker) { groupTokenizer.tokenize(group.documents, scratch: &$0) }
             let encoded = try EncodedDocuments(documents, tokenWidth: width, folder: storeFolder)
@@ -277,7 +280,8 @@ public final class BuildRunner: Sendable {
         let labelBusy = Mutex<(label: Double, write: Double)>((0, 0))
         let writing = ShardAssembly()
         let progressCopy = progress, seenBytes = bytesSeen, todoCount = Double(todo.count)
-        let stage2 = OrderedPipeline<UnitLabeler.Task, UnitLabeler.TaskOutput>(threads: threads, window: labeler.window(threads: threads), transform: { worker, task in
+        let stage2 = OrderedPipeline<UnitLabeler.Task, UnitLabeler.TaskOutput>(threads: threads, window: labeler.window(threads: threads),
+                                                                             pinWorkers: pinThreads, transform: { worker, task in
             let start = BuildProgress.now()
             let output = try workers.with(worker) { try labeler.run(task, store: $0.0, masker: masker, scratch: &$0.1) }
             let end = BuildProgress.now()

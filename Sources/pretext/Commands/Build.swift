@@ -41,6 +41,9 @@ struct Build: ParsableCommand {
     @Option(help: "Worker threads for tokenizing and labeling (reading and writing run beside them on one thread each).")
     var threads: Int = 1
 
+    @Flag(inversion: .prefixedNo, help: "Keep each worker thread on one CPU (of those the process may use, round robin).")
+    var pinThreads = true
+
     @Option(help: "This task's index (0-based) when the build is split over --tasks.")
     var task: Int = 0
 
@@ -70,7 +73,7 @@ struct Build: ParsableCommand {
             throw ValidationError("\(pipeline): \(error)")
         }
         let progress = BuildProgress()
-        let runner = BuildRunner(config: config, threads: threads, task: task, tasks: tasks, progress: progress) { progress.log($0) }
+        let runner = BuildRunner(config: config, threads: threads, pinThreads: pinThreads, task: task, tasks: tasks, progress: progress) { progress.log($0) }
         switch try runner.run() {
         case .alreadyComplete:
             print("\(config.outputPath) already holds this finished build; nothing to do")
