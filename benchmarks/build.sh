@@ -29,11 +29,12 @@
 # Targets: Pretext one thread >= 50x Google (dupe 1 and 5), two threads >= 1.8x one thread,
 # Pretext's peak RSS flat as the input grows.
 #
-# "One thread" is measured on one core: `--threads 1` pinned with `taskset -c 0`. Unpinned,
+# "One thread" is measured on one core: `--threads 1` under `taskset -c 0`. Without taskset,
 # `--threads 1` also runs its reader and writer threads on the second core, so it is not a
 # one-core figure (it is reported beside, for information). Speed runs are rounds of
-# one-core, unpinned one-thread and two-thread runs, interleaved so that drift of the shared
-# machine hits all three alike; the tables use medians.
+# one-core, one-thread-without-taskset and two-thread runs, interleaved so that drift of the
+# shared machine hits all three alike; the tables use medians. Each run also records the CPU
+# time the hypervisor stole from the VM meanwhile (host steal), reported beside the scaling.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SHARED="${SHARED:-$ROOT/../shared}"
@@ -86,17 +87,24 @@ EQ="$B/dev-en-8.5MB.txt"
 
 load() { cut -d' ' -f1 /proc/loadavg; }
 
+# Time the hypervisor took from this VM's CPUs so far (steal, summed over CPUs, in ticks of
+# 1/100 s): a run during which the host was busy is slower for reasons outside Pretext.
+steal() { awk '/^cpu /{print $9}' /proc/stat; }
+
 # measure PREFIX COMMAND...: PREFIX.time = "%e %U %S %M" of /usr/bin/time (wall s, user s,
-# sys s, peak RSS KiB); PREFIX.rss = peak RssAnon/RssFile polled every 50 ms.
+# sys s, peak RSS KiB); PREFIX.rss = peak RssAnon/RssFile polled every 50 ms; PREFIX.steal =
+# seconds of CPU the host stole during the run.
 measure() {
   local prefix="$1"; shift
-  rm -f "$prefix.time" "$prefix.rss"
+  rm -f "$prefix.time" "$prefix.rss" "$prefix.steal"
+  local steal0; steal0=$(steal)
   /usr/bin/time -f "%e %U %S %M" -o "$prefix.time" "$@" &
   local tp=$! child="" sp=""
   for _ in $(seq 100); do child=$(pgrep -P "$tp" || true); [ -n "$child" ] && break; sleep 0.005; done
   if [ -n "$child" ]; then "$PY" "$TOOLS/rss_sampler.py" "$child" 0.05 > "$prefix.rss" & sp=$!; fi
   wait "$tp"
   if [ -n "$sp" ]; then wait "$sp" || true; fi
+  echo "$(( $(steal) - steal0 ))" | awk '{printf "%.2f\n", $1 / 100}' > "$prefix.steal"
 }
 
 # google NAME INPUT DUPE SEED [EXTRA FLAGS...] → $R/google-NAME.json (driver JSON + time)
@@ -129,8 +137,9 @@ pretext() {
   "$PY" "$TOOLS/build_report.py" attach-time "$B/pretext-$name.stats" "$t" "$input" "$(load)" > "$R/pretext-$name.json"
 }
 
-# rounds NAME INPUT DUPE N: N rounds of a one-core run (NAME-p1-rK: --threads 1 pinned), an
-# unpinned one-thread run (NAME-u1-rK) and a two-thread run (NAME-t2-rK), seed 1.
+# rounds NAME INPUT DUPE N: N rounds of a one-core run (NAME-p1-rK: --threads 1 under
+# taskset -c 0), a one-thread run without taskset (NAME-u1-rK) and a two-thread run
+# (NAME-t2-rK), seed 1.
 rounds() {
   local name="$1" input="$2" dupe="$3" n="$4"
   for k in $(seq 1 "$n"); do
