@@ -35,6 +35,9 @@
 # one-core, one-thread-without-taskset and two-thread runs, interleaved so that drift of the
 # shared machine hits all three alike; the tables use medians. Each run also records the CPU
 # time the hypervisor stole from the VM meanwhile (host steal), reported beside the scaling.
+# Every Pretext run starts with its input in the page cache (read once, untimed, just
+# before): this VM pages idle page cache out within seconds, so otherwise a random part of
+# the input would come from disk.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SHARED="${SHARED:-$ROOT/../shared}"
@@ -114,6 +117,7 @@ google() {
   if [ "$FRESH" != 1 ] && [ -s "$json" ]; then echo "  google $name: reusing $json" >&2; return; fi
   echo "  google $name (dupe $dupe, seed $seed, load $(load)) …" >&2
   local t="$B/google-$name"
+  cat "$input" > /dev/null  # warm page cache, as for Pretext's runs
   measure "$t" "$PY" "$TOOLS/google_pretraining.py" "$GOOGLE" -- \
     --input_file="$input" --output_file="$OUT/google-$name.tfrecord" --vocab_file="$VOCAB/vocab.txt" \
     --do_lower_case=True --max_seq_length=128 --max_predictions_per_seq=20 --masked_lm_prob=0.15 \
@@ -129,6 +133,9 @@ pretext() {
   local dir="$OUT/pretext-$name" t="$B/pretext-$name" pin=()
   [ "${PIN:-0}" = 1 ] && pin=(taskset -c 0)
   rm -rf "$dir"
+  # Warm page cache for every run alike: this VM's memory manager pages idle page cache out
+  # within seconds, which otherwise leaves a random part of the input on disk.
+  cat "$input" "$VOCAB/vocab.txt" > /dev/null
   measure "$t" "${pin[@]}" "$PRETEXT" build "$PIPELINE" --input "$input" \
     --tokenizer "$VOCAB/vocab.txt" --output "$dir" --threads "$threads" \
     --set masking.dupe_factor="$dupe" --set output.seed="$seed" --set tokenizer.max_word_chars=200 "$@" \

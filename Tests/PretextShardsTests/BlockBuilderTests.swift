@@ -66,5 +66,11 @@ import PretextCore
         let error = #expect(throws: InvalidRecordError.self) { try bad.withView { try builder.append($0) } }
         #expect(error?.destination == "unit 3 copy 0 documents 10..<20" && error?.recordIndex == 1)
         #expect(builder.pendingRecords == 1)
+        // The next run starts clean: what the failed one left is dropped.
+        builder.begin(context: "next")
+        #expect(builder.pendingRecords == 0 && builder.finishedBlocks == 0 && builder.recordCount == 0)
+        try good.withView { try builder.append($0) }
+        try builder.closeBlock()
+        #expect(builder.takeBlocks().recordCount == 1)
     }
 }

@@ -273,8 +273,9 @@ public final class BuildRunner: Sendable {
         let storeIndex = try DocumentStoreIndex(folder: storeFolder, units: storeUnits, threads: threads)
         let masker = Masker(options: config.maskingOptions, vocabulary: vocabulary.masking)
         // Tasks of every unit run on the workers (each with its own store reader and scratch:
-        // readers are not thread-safe); the consumer writes each unit's records in task order
-        // to its own shard files and records the unit when its last task is written.
+        // readers are not thread-safe) and come back as compressed blocks; the consumer appends
+        // them in task order to the unit's own shard files and records the unit when its last
+        // task is written.
         let header = labeler.header
         let workers = PerWorker(count: threads) { _ in (DocumentStore(index: storeIndex), UnitLabeler.Scratch(header: header)) }
         let labelBusy = Mutex<(label: Double, write: Double)>((0, 0))

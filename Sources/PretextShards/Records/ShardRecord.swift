@@ -1,6 +1,7 @@
 /// One training instance as stored in a shard.
 ///
-/// Invariants (checked by `ShardWriter.append` and by readers):
+/// Invariants (checked by `BlockBuilder.append`, through which every writer goes, and by
+/// readers):
 /// - `tokens` is the whole sequence, special tokens included, at most `UInt32.max` long;
 /// - `segmentBoundary` (pair schemas only) is the index of the first token of segment B,
 ///   `0 < segmentBoundary <= tokens.count`; token type ids are 0 before it and 1 from it;

@@ -31,13 +31,15 @@ public struct BlockBuilder {
         self.blockTargetLength = min(blockTargetLength, Int(header.blockLengthLimit))
         self.context = context
         encoder = BlockEncoder(schema: header.schema, filter: header.filter)
-        finished = EncodedBlocks(schema: header.schema, filter: header.filter)
+        finished = EncodedBlocks(header: header)
     }
 
     /// Starts a new run of records for another destination: errors name `context` and count
-    /// records from 0 again. The builder must be empty (no open block, no blocks untaken).
+    /// records from 0 again. Records and blocks a failed run left behind (one that threw
+    /// before its blocks were taken) are dropped.
     public mutating func begin(context: String) {
-        precondition(encoder.recordCount == 0 && finished.entries.isEmpty, "BlockBuilder restarted with records in it")
+        encoder.removeAll()
+        if !finished.entries.isEmpty { finished = EncodedBlocks(header: header) }
         self.context = context
         recordCount = 0
         tokenCount = 0
@@ -85,7 +87,7 @@ public struct BlockBuilder {
     /// Hands over the finished blocks (the open block stays open).
     public mutating func takeBlocks() -> EncodedBlocks {
         let blocks = finished
-        finished = EncodedBlocks(schema: header.schema, filter: header.filter)
+        finished = EncodedBlocks(header: header)
         return blocks
     }
 

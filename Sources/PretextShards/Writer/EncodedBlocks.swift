@@ -4,17 +4,15 @@
 ///
 /// `bytes` holds the compressed blocks back to back; `entries[k]` describes block k with its
 /// `offset` into `bytes` (the writer rebases it to the block's offset in the file). Every
-/// block was built for `schema` and `filter` and is at most the header's block length limit
-/// when uncompressed.
+/// block was built for `header` (schema, filter, block length limit, vocabulary size) and is
+/// appended only to shards with that header.
 public struct EncodedBlocks: Sendable {
-    public let schema: ShardSchema
-    public let filter: ShardFilter
+    public let header: ShardHeader
     public internal(set) var bytes: [UInt8] = []
     public internal(set) var entries: [BlockIndexEntry] = []
 
-    init(schema: ShardSchema, filter: ShardFilter) {
-        self.schema = schema
-        self.filter = filter
+    init(header: ShardHeader) {
+        self.header = header
     }
 
     public var isEmpty: Bool { entries.isEmpty }

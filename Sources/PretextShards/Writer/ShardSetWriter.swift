@@ -45,7 +45,7 @@ public final class ShardSetWriter {
         try closeIfFull(writer)
     }
 
-    /// Appends finished blocks (built for this set's schema and filter, for example by a
+    /// Appends finished blocks (built for this set's header, for example by a
     /// `BlockBuilder` on another thread) as they are; a shard closes after the block that
     /// crosses the target, as with records.
     public func append(_ blocks: EncodedBlocks) throws {

@@ -97,10 +97,10 @@ public final class ShardWriter {
         if builder.finishedBlocks > 0 { try writeBlocks(builder.takeBlocks()) }
     }
 
-    /// Appends blocks `range` of `blocks` (built for this writer's schema and filter) as they
-    /// are, after closing the writer's own open block if it holds records.
+    /// Appends blocks `range` of `blocks` (built for this writer's header) as they are, after
+    /// closing the writer's own open block if it holds records.
     public func append(_ blocks: EncodedBlocks, range: Range<Int>) throws {
-        precondition(blocks.schema == header.schema && blocks.filter == header.filter, "blocks built for another schema")
+        precondition(blocks.header == header, "blocks built for another shard header")
         try flushBlock()
         for k in range {
             let e = blocks.entries[k]
