@@ -7,7 +7,8 @@
 #   bash benchmarks/build.sh
 #     WORK=/var/tmp/pretext-bench   SEEDS="1 … 20" (dupe 1, both sides)   SEEDS5="1 … 5" (dupe 5)
 #     PERDOC_SEEDS=40 (instances per document, document by document: nsp_per_document.py)
-#     REPEAT=5 (speed rounds on the 8.5 MB slice)   REPEAT_BIG=3 (rounds on 50/100/200 MB)
+#     REPEAT=5 (speed rounds on the 8.5 MB slice, each with one run of Google's script)
+#     REPEAT_BIG=3 (rounds on 50/100/200 MB)
 #     GOOGLE_LIMIT_S=600
 #     FRESH=1 reruns Google's runs instead of reusing $WORK/bench-build/results/google-*.json
 #
@@ -144,12 +145,18 @@ pretext() {
   "$PY" "$TOOLS/build_report.py" attach-time "$B/pretext-$name.stats" "$t" "$input" "$(load)" > "$R/pretext-$name.json"
 }
 
-# rounds NAME INPUT DUPE N: N rounds of a one-core run (NAME-p1-rK: --threads 1 under
-# taskset -c 0), a one-thread run without taskset (NAME-u1-rK) and a two-thread run
-# (NAME-t2-rK), seed 1.
+# rounds NAME INPUT DUPE N [google]: N rounds of a one-core run (NAME-p1-rK: --threads 1
+# under taskset -c 0), a one-thread run without taskset (NAME-u1-rK) and a two-thread run
+# (NAME-t2-rK), seed 1; with "google", each round starts with a run of Google's script on the
+# same input, dupe and seed (google-NAME-rK), so that the speed ratios compare runs made side
+# by side, whatever the shared machine was doing at the time.
 rounds() {
-  local name="$1" input="$2" dupe="$3" n="$4"
+  local name="$1" input="$2" dupe="$3" n="$4" with_google="${5:-}"
   for k in $(seq 1 "$n"); do
+    if [ "$with_google" = google ]; then
+      rm -f "$R/google-$name-r$k.json"
+      google "$name-r$k" "$input" "$dupe" 1
+    fi
     PIN=1 pretext "$name-p1-r$k" "$input" "$dupe" 1 1
     pretext "$name-u1-r$k" "$input" "$dupe" 1 1
     pretext "$name-t2-r$k" "$input" "$dupe" 1 2
@@ -192,8 +199,9 @@ for s in $SEEDS5; do pretext "eq-d5-s$s" "$EQ" 5 "$s" 2; done
 pretext "wwm-d1-s1" "$EQ" 1 1 2 --set masking.strategy=whole-word
 "$PY" "$TOOLS/pretext_words.py" "$PRETEXT" "$OUT/pretext-wwm-d1-s1" "$VOCAB/vocab.txt" 400 > "$R/pretext-wwm-words.json"
 command -v taskset >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q util-linux; }
-rounds "speed-d1" "$EQ" 1 "$REPEAT"
-rounds "speed-d5" "$EQ" 5 "$REPEAT"
+rm -f "$R"/google-speed-*.json
+rounds "speed-d1" "$EQ" 1 "$REPEAT" google
+rounds "speed-d5" "$EQ" 5 "$REPEAT" google
 for size in 50MB 100MB 200MB; do
   rounds "big-$size-d1" "$B/big-dev-en-$size.txt" 1 "$REPEAT_BIG"
   rm -rf "$OUT"/pretext-big-*

@@ -28,9 +28,10 @@ public final class MaskingVocabulary: @unchecked Sendable {
     }
 
     /// Bit 0: special; bit 1: continuation — by id, in one raw buffer read per token by the
-    /// masker without reference counting (immutable after init).
-    private let flags: UnsafeMutablePointer<UInt8>
-    private let size: Int
+    /// masker without reference counting (immutable after init). Visible to inlining, so the
+    /// per-token tests below compile into callers in other modules too (the build's counters).
+    @usableFromInline let flags: UnsafeMutablePointer<UInt8>
+    @usableFromInline let size: Int
 
     private init(maskID: UInt32, isSpecial: [Bool], isContinuation: [Bool], randomPool: [UInt32]) {
         self.maskID = maskID
@@ -60,6 +61,6 @@ public final class MaskingVocabulary: @unchecked Sendable {
         }
     }
 
-    @inline(__always) public func special(_ id: UInt32) -> Bool { Int(id) < size && flags[Int(id)] & 1 != 0 }
-    @inline(__always) public func continues(_ id: UInt32) -> Bool { Int(id) < size && flags[Int(id)] & 2 != 0 }
+    @inlinable @inline(__always) public func special(_ id: UInt32) -> Bool { Int(id) < size && flags[Int(id)] & 1 != 0 }
+    @inlinable @inline(__always) public func continues(_ id: UInt32) -> Bool { Int(id) < size && flags[Int(id)] & 2 != 0 }
 }
