@@ -191,20 +191,21 @@ public final class BuildRunner: Sendable {
         })
         var unitCount = 0
         var unitDocuments = 0, unitBytes = 0
-        var group: [Document] = []
-        var groupBytes = 0
+        var group = GroupText()
         var inputDocuments: [Int: UInt64] = [:]
         var waited = 0.0
+        /// Whether unit `unit` is tokenized by this run (its own, or every unit for NSP; not
+        /// one a resumed run already stored).
+        func tokenizes(_ unit: Int) -> Bool { (needsAllUnits || owned(unit)) && storeDone[unit] == nil }
         /// Hands the documents gathered so far to the tokenizers (`closesUnit`: the unit's last).
         func submitGroup(closesUnit: Bool) throws {
             let unit = unitCount
-            if needsAllUnits || owned(unit), storeDone[unit] == nil {
+            if tokenizes(unit) {
                 let start = BuildProgress.now()
                 try stage1.submit(TokenizeGroup(unit: unit, documents: group, closesUnit: closesUnit))
                 waited += BuildProgress.now() - start
             }
-            group = []
-            groupBytes = 0
+            group = GroupText()
         }
         let totalBytes = Double(inputs.inputs.reduce(UInt64(0)) { $0 + ((try? MappedFile(path: $1.path).bytes.count).map(UInt64.init) ?? 0) })
         var bytesSeen = 0.0
@@ -212,8 +213,7 @@ public final class BuildRunner: Sendable {
         do {
             report = try inputs.forEachDocument { document in
                 inputDocuments[Int(document.inputOrdinal), default: 0] += 1
-                group.append(document)
-                groupBytes += document.byteCount
+                if tokenizes(unitCount) { group.append(document) }
                 unitDocuments += 1
                 unitBytes += document.byteCount
                 bytesSeen += Double(document.byteCount)
@@ -223,7 +223,7 @@ public final class BuildRunner: Sendable {
                     unitCount += 1
                     unitDocuments = 0
                     unitBytes = 0
-                } else if groupBytes >= Self.tokenizeGroupBytes {
+                } else if group.byteCount >= Self.tokenizeGroupBytes {
                     try submitGroup(closesUnit: false)
                 }
             }
@@ -348,7 +348,7 @@ public final class BuildRunner: Sendable {
 /// A group of documents of one unit on its way to a tokenizing thread.
 struct TokenizeGroup: Sendable {
     let unit: Int
-    let documents: [Document]
+    let documents: GroupText
     /// The unit's last group: the store writes the unit after it.
     let closesUnit: Bool
 }

@@ -16,38 +16,38 @@ struct GroupTokenizer: Sendable {
 
     /// The group's non-empty documents, tokenized, and the group's counters (documents,
     /// sentences, tokens, input bytes, unknown tokens, empty documents skipped).
-    func tokenize(_ documents: [Document], scratch state: inout TokenizerScratch) -> ([TokenizedDocument], BuildStatistics) {
+    func tokenize(_ group: GroupText, scratch state: inout TokenizerScratch) -> ([TokenizedDocument], BuildStatistics) {
         var stats = BuildStatistics()
         var out: [TokenizedDocument] = []
-        out.reserveCapacity(documents.count)
+        out.reserveCapacity(group.documents.count)
         var unknownTokens = 0, sentences = 0, tokens = 0, inputBytes = 0, empty = 0
-        for document in documents {
-            var tokenized = TokenizedDocument(inputOrdinal: document.inputOrdinal, documentOrdinal: document.documentOrdinal)
-            // Sentences are encoded straight onto the document's tokens.
-            func add(_ sentence: UnsafeBufferPointer<UInt8>) {
-                let start = tokenized.tokens.count
-                tokenizer.encode(sentence, into: &tokenized.tokens, scratch: &state)
-                if tokenized.tokens.count == start { return }
-                tokenized.sentenceEnds.append(tokenized.tokens.count)
-                if let unknownID { for id in tokenized.tokens[start...] where id == unknownID { unknownTokens += 1 } }
-            }
-            for segment in document.segments {
-                if document.segmentsAreSentences {
-                    segment.withUnsafeBufferPointer { add($0) }
-                } else {
-                    segment.withUnsafeBufferPointer { bytes in
-                        for range in splitter.split(UnsafeRawBufferPointer(bytes)) { add(UnsafeBufferPointer(rebasing: bytes[range])) }
+        group.bytes.withUnsafeBufferPointer { all in
+            for (d, document) in group.documents.enumerated() {
+                var tokenized = TokenizedDocument(inputOrdinal: document.inputOrdinal, documentOrdinal: document.documentOrdinal)
+                // Sentences are encoded straight onto the document's tokens.
+                func add(_ sentence: UnsafeBufferPointer<UInt8>) {
+                    let start = tokenized.tokens.count
+                    tokenizer.encode(sentence, into: &tokenized.tokens, scratch: &state)
+                    if tokenized.tokens.count == start { return }
+                    tokenized.sentenceEnds.append(tokenized.tokens.count)
+                    if let unknownID { for id in tokenized.tokens[start...] where id == unknownID { unknownTokens += 1 } }
+                }
+                group.forEachSegment(ofDocument: d, in: all) { segment in
+                    if document.segmentsAreSentences {
+                        add(segment)
+                    } else {
+                        for range in splitter.split(UnsafeRawBufferPointer(segment)) { add(UnsafeBufferPointer(rebasing: segment[range])) }
                     }
                 }
+                if tokenized.sentenceCount == 0 {
+                    empty += 1
+                    continue
+                }
+                sentences += tokenized.sentenceCount
+                tokens += tokenized.tokens.count
+                inputBytes += document.byteCount
+                out.append(tokenized)
             }
-            if tokenized.sentenceCount == 0 {
-                empty += 1
-                continue
-            }
-            sentences += tokenized.sentenceCount
-            tokens += tokenized.tokens.count
-            inputBytes += document.byteCount
-            out.append(tokenized)
         }
         if empty > 0 { stats.add("empty_documents_skipped", Double(empty)) }
         stats.add("documents", Double(out.count))
