@@ -162,7 +162,8 @@ rounds() {
     pretext "$name-t2-r$k" "$input" "$dupe" 1 2
   done
   for v in p1 u1 t2; do
-    echo "  pretext $name-$v: $(cat "$B"/pretext-"$name"-"$v"-r*.time | cut -d' ' -f1 | tr '\n' ' ')s" >&2
+    # This run's rounds only (a run with more rounds may have left higher-numbered files).
+    echo "  pretext $name-$v: $(for k in $(seq 1 "$n"); do cut -d' ' -f1 "$B/pretext-$name-$v-r$k.time"; done | tr '\n' ' ')s" >&2
   done
 }
 
