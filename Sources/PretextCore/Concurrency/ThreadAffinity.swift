@@ -5,9 +5,9 @@ import CThreadAffinity
 /// The build's workers each stay on one CPU: a worker that the scheduler moves to the other
 /// core leaves its tokenizer cache and tries behind in the first core's L2 and refetches them.
 /// Measured on the 2-core machine of docs/LABELING.md: two threads on 50 MB used 5–9% less
-/// CPU pinned (no difference in a later run on 100 MB). Only the CPUs in the process's affinity mask are used
-/// (`taskset`, cgroups), round robin, so `taskset -c 0 pretext build …` keeps every thread on
-/// CPU 0. Pinning is a hint: a failure leaves the thread where it was.
+/// CPU pinned (no difference in a later run on 100 MB). Only the CPUs in the process's
+/// affinity mask are used (`taskset`, cgroups), round robin, so `taskset -c 0 pretext build …`
+/// keeps every thread on CPU 0. Pinning is a hint: a failure leaves the thread where it was.
 public enum ThreadAffinity {
     /// The CPUs the calling thread may run on, lowest first; empty if the system does not say.
     public static func allowedCPUs() -> [Int] {

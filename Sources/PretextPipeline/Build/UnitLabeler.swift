@@ -196,12 +196,12 @@ struct UnitLabeler: Sendable {
             stats.add("single_segment_chunks", Double(counts.singleSegmentChunks))
             stats.add("split_single_sentences", Double(counts.splitSingleSentences))
             stats.add("skipped_chunks", Double(counts.skippedChunks))
-        case .fullSentences, .docSentences:
-            var packer = SentencePacker(maxSequenceLength: config.maxSequenceLength, crossDocuments: config.task == .fullSentences,
-                                        clsID: vocabulary.clsID, sepID: vocabulary.sepID, documentSeparatorID: vocabulary.sepID)
+        case .fullSentences, .docSentences, .causal:
+            // Packing and causal blocks hand instances to a callback that cannot throw: the
+            // first error is kept, later instances are skipped, and the error is thrown after.
             var serial = 0
-            let key = UInt64(task.unit) << 32
             var failure: Error?
+            let key = UInt64(task.unit) << 32
             func emit(_ instance: TrainingInstance) {
                 guard failure == nil else { return }
                 do {
@@ -211,30 +211,22 @@ struct UnitLabeler: Sendable {
                 }
                 serial += 1
             }
-            for doc in own { packer.add(doc, emit: emit) }
-            packer.finish(emit: emit)
-            if let failure { throw failure }
-            stats.add("truncated_sentences", Double(packer.truncatedSentences))
-            counters.add(to: &stats, pairs: false, masks: config.maskingMode == .static)
-        case .causal:
-            var builder = CausalBlockBuilder(blockLength: config.maxSequenceLength, endOfDocument: vocabulary.endOfDocumentID)
-            var serial = 0
-            let key = UInt64(task.unit) << 32
-            var failure: Error?
-            for doc in own where failure == nil {
-                builder.add(document: doc.tokens, inputOrdinal: doc.inputOrdinal, documentOrdinal: doc.documentOrdinal) { block, input, document in
-                    guard failure == nil else { return }
-                    let instance = TrainingInstance(tokens: block, inputOrdinal: input, documentOrdinal: document)
-                    do {
-                        try append(instance, maskKey: key, copy: copy, serial: serial, masker: masker, scratch: &scratch, counters: &counters)
-                    } catch {
-                        failure = error
+            if config.task == .causal {
+                var builder = CausalBlockBuilder(blockLength: config.maxSequenceLength, endOfDocument: vocabulary.endOfDocumentID)
+                for doc in own where failure == nil {
+                    builder.add(document: doc.tokens, inputOrdinal: doc.inputOrdinal, documentOrdinal: doc.documentOrdinal) { block, input, document in
+                        emit(TrainingInstance(tokens: block, inputOrdinal: input, documentOrdinal: document))
                     }
-                    serial += 1
                 }
+                stats.add("dropped_tail_tokens", Double(builder.droppedTailTokens))
+            } else {
+                var packer = SentencePacker(maxSequenceLength: config.maxSequenceLength, crossDocuments: config.task == .fullSentences,
+                                            clsID: vocabulary.clsID, sepID: vocabulary.sepID, documentSeparatorID: vocabulary.sepID)
+                for doc in own { packer.add(doc, emit: emit) }
+                packer.finish(emit: emit)
+                stats.add("truncated_sentences", Double(packer.truncatedSentences))
             }
             if let failure { throw failure }
-            stats.add("dropped_tail_tokens", Double(builder.droppedTailTokens))
             counters.add(to: &stats, pairs: false, masks: config.maskingMode == .static)
         }
         try scratch.blocks.closeBlock()
@@ -247,8 +239,8 @@ extension UnitLabeler {
     static let groupTokens = 16_384
 
     /// Tasks in flight in stage 2 for `threads` workers: enough small NSP/SOP tasks (about
-    /// 30 KB of compressed blocks each) to keep the workers busy while the writer waits on an fsync;
-    /// unit-sized packing tasks only a few, since each holds a unit's records.
+    /// 30 KB of compressed blocks each) to keep the workers busy while the writer waits on an
+    /// fsync; unit-sized packing tasks only a few, since each holds a unit's records.
     func window(threads: Int) -> Int {
         config.task == .nsp || config.task == .sop ? 16 * threads + 16 : 2 * threads + 1
     }

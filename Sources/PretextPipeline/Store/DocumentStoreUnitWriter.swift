@@ -5,7 +5,7 @@ import PretextCore
 /// Records are appended to `unit-NNNNN.tokens.partial` as they come (hashed on the way);
 /// `finish()` syncs it, writes the index (`unit-NNNNN.docs`, through its own `.partial`),
 /// renames the tokens file and syncs the folder, so a unit whose files both exist under their
-/// final names is whole (layout: `DocumentStoreFiles`). Memory: the index entries, 24 bytes
+/// final names is whole (layout: `DocumentStoreFiles`). Memory: the index entries, 32 bytes
 /// per document. A writer dropped before `finish()` removes its partial file.
 public final class DocumentStoreUnitWriter {
     public let folder: String
