@@ -68,9 +68,21 @@ ensure_corpora
 GOOGLE="$WORK/google-bert"
 if [ ! -s "$GOOGLE/create_pretraining_data.py" ] || [ ! -s "$GOOGLE/tokenization.py" ]; then
   echo "fetching google-research/bert (read-only copy in $GOOGLE)" >&2
-  rm -rf "$GOOGLE.git" && git clone -q --depth 1 https://github.com/google-research/bert "$GOOGLE.git"
   mkdir -p "$GOOGLE"
-  cp "$GOOGLE.git/create_pretraining_data.py" "$GOOGLE.git/tokenization.py" "$GOOGLE/"
+  rm -rf "$GOOGLE.git"
+  if git clone -q --depth 1 https://github.com/google-research/bert "$GOOGLE.git"; then
+    cp "$GOOGLE.git/create_pretraining_data.py" "$GOOGLE.git/tokenization.py" "$GOOGLE/"
+  else
+    # A git that rewrites github.com to a local mirror may not hold this repository: try
+    # the raw files, then say what to put where.
+    for f in create_pretraining_data.py tokenization.py; do
+      curl -fsSL -o "$GOOGLE/$f" "https://raw.githubusercontent.com/google-research/bert/master/$f" || rm -f "$GOOGLE/$f"
+    done
+  fi
+  if [ ! -s "$GOOGLE/create_pretraining_data.py" ] || [ ! -s "$GOOGLE/tokenization.py" ]; then
+    echo "cannot fetch google-research/bert: put its create_pretraining_data.py and tokenization.py in $GOOGLE" >&2
+    exit 1
+  fi
 fi
 
 (cd "$ROOT" && swift build -c release --product pretext >&2)

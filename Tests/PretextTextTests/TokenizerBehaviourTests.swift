@@ -1,4 +1,5 @@
 import Testing
+import PretextCore
 @testable import PretextText
 
 /// The rules of each stage in Pretext's own words (parity with HF is TokenizerParityTests).
@@ -73,6 +74,35 @@ import Testing
         let text = Array("a[MASK]b[MASKED] c  <s>d".utf8)
         text.withUnsafeBufferPointer { p in added.forEachPart(p) { parts.append($0) } }
         #expect(parts == [.text(0..<1), .token(7), .text(7..<8), .token(8), .text(16..<18), .token(9), .text(23..<24)])
+    }
+
+    /// Tokens that all start with one byte (BERT's `[…]`) are found by skipping to that byte:
+    /// the parts equal a plain leftmost-longest scan on random text full of near misses.
+    @Test func addedTokensSharingAFirstByte() {
+        let contents = ["[CLS]", "[SEP]", "[MASK]", "[MASKED]", "[PAD]"]
+        let added = AddedTokens(contents.enumerated().map { .init(content: $1, id: UInt32(100 + $0)) })
+        func reference(_ text: [UInt8]) -> [AddedTokens.Part] {
+            var parts: [AddedTokens.Part] = [], textStart = 0, i = 0
+            while i < text.count {
+                let match = contents.enumerated().filter { text[i...].starts(with: Array($1.utf8)) }.max { $0.element.utf8.count < $1.element.utf8.count }
+                guard let (k, token) = match else { i += 1; continue }
+                if i > textStart { parts.append(.text(textStart..<i)) }
+                parts.append(.token(UInt32(100 + k)))
+                i += token.utf8.count
+                textStart = i
+            }
+            if textStart < text.count { parts.append(.text(textStart..<text.count)) }
+            return parts
+        }
+        var random = KeyedRandom(seed: 7, purpose: .testData, index: 0)
+        let pieces = contents + ["[", "]", "[MAS", "[SE", "a", " ", "é", "[[", "CLS]"]
+        for length in 0..<200 {
+            var text: [UInt8] = []
+            for _ in 0..<(length % 12) { text += Array(pieces[random.below(pieces.count)].utf8) }
+            var parts: [AddedTokens.Part] = []
+            text.withUnsafeBufferPointer { p in added.forEachPart(p) { parts.append($0) } }
+            #expect(parts == reference(text), "\(String(decoding: text, as: UTF8.self))")
+        }
     }
 
     @Test func truncationAndPaddingFromTheFile() throws {

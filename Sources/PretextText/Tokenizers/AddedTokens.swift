@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Tokens matched in the raw text before normalization (HF's "added tokens": `[CLS]`,
 /// `[MASK]`, `<s>`, …): a line is cut at each occurrence and the token's id is emitted as is.
 ///
@@ -28,6 +32,9 @@ public struct AddedTokens: Sendable {
     private let bytes: [[UInt8]]
     /// Indices of tokens by first byte, longest first.
     private let byFirstByte: [[Int]]
+    /// The first byte of every token when they all share one (`[` for BERT's, `<` for
+    /// RoBERTa's and GPT-2's), so that text between candidates is skipped with `memchr`.
+    private let sharedFirstByte: UInt8?
 
     public init(_ tokens: [Token]) {
         self.tokens = tokens
@@ -38,6 +45,8 @@ public struct AddedTokens: Sendable {
         for i in 0..<256 { table[i].sort { (encoded[$0].count, -$0) > (encoded[$1].count, -$1) } }
         bytes = encoded
         byFirstByte = table
+        let firstBytes = Set(encoded.compactMap(\.first))
+        sharedFirstByte = firstBytes.count == 1 ? firstBytes.first : nil
     }
 
     public var isEmpty: Bool { tokens.isEmpty }
@@ -63,6 +72,11 @@ public struct AddedTokens: Sendable {
         var textStart = 0
         var i = 0
         while i < n {
+            if let first = sharedFirstByte {
+                // Jump to the next byte that can start a token, or stop.
+                guard let hit = memchr(p + i, Int32(first), n - i) else { break }
+                i = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - p
+            }
             let candidates = byFirstByte[Int(p[i])]
             var matched = false
             for k in candidates {

@@ -75,6 +75,11 @@ public final class PieceCache {
         let s = slots + key.slot
         guard s.pointee.length == key.length && s.pointee.k0 == key.k0 && s.pointee.k1 == key.k1 && s.pointee.k2 == key.k2 else { return false }
         let count = Int(s.pointee.idCount)
+        // Most words are one piece: append it without the generic bulk append.
+        if count == 1 {
+            ids.append(s.pointee.ids.0)
+            return true
+        }
         withUnsafeBytes(of: &s.pointee.ids) { raw in
             ids.append(contentsOf: UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt32.self), count: count))
         }
