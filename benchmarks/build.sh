@@ -8,7 +8,7 @@
 #     WORK=/var/tmp/pretext-bench   SEEDS="1 … 20" (dupe 1, both sides)   SEEDS5="1 … 5" (dupe 5)
 #     PERDOC_SEEDS=40 (instances per document, document by document: nsp_per_document.py)
 #     REPEAT=5 (speed rounds on the 8.5 MB slice, each with one run of Google's script)
-#     REPEAT_BIG=3 (rounds on 50/100/200 MB)
+#     REPEAT_BIG=5 (rounds on 50/100/200 MB)   RUNS=3 (runs of each Pretext variant per round)
 #     GOOGLE_LIMIT_S=600
 #     FRESH=1 reruns Google's runs instead of reusing $WORK/bench-build/results/google-*.json
 #
@@ -49,7 +49,8 @@ SEEDS="${SEEDS:-$(seq -s' ' 1 20)}"
 SEEDS5="${SEEDS5:-1 2 3 4 5}"
 PERDOC_SEEDS="${PERDOC_SEEDS:-40}"
 REPEAT="${REPEAT:-5}"
-REPEAT_BIG="${REPEAT_BIG:-3}"
+REPEAT_BIG="${REPEAT_BIG:-5}"
+RUNS="${RUNS:-3}"
 GOOGLE_LIMIT_S="${GOOGLE_LIMIT_S:-600}"
 FRESH="${FRESH:-0}"
 source "$ROOT/benchmarks/tools/setup.sh"
@@ -110,17 +111,25 @@ steal() { awk '/^cpu /{print $9}' /proc/stat; }
 # measure PREFIX COMMAND...: PREFIX.time = "%e %U %S %M" of /usr/bin/time (wall s, user s,
 # sys s, peak RSS KiB); PREFIX.rss = peak RssAnon/RssFile polled every 50 ms; PREFIX.steal =
 # seconds of CPU the host stole during the run.
+# The sampler is started and ready before the run (a Python interpreter starting beside a run
+# of 0.3 s would take tens of ms of its CPU), finds the run's pid itself without forking, and
+# during a one-core run (PIN=1) sits on the other core.
 measure() {
   local prefix="$1"; shift
-  rm -f "$prefix.time" "$prefix.rss" "$prefix.steal"
+  rm -f "$prefix.time" "$prefix.rss" "$prefix.steal" "$prefix.pid" "$prefix.pid.ready"
+  local away=()
+  [ "${PIN:-0}" = 1 ] && [ "$(nproc)" -gt 1 ] && away=(taskset -c 1)
+  "${away[@]}" "$PY" "$TOOLS/rss_sampler.py" --parent-file "$prefix.pid" 0.05 > "$prefix.rss" &
+  local sp=$!
+  while [ ! -e "$prefix.pid.ready" ]; do sleep 0.01; done
   local steal0; steal0=$(steal)
   /usr/bin/time -f "%e %U %S %M" -o "$prefix.time" "$@" &
-  local tp=$! child="" sp=""
-  for _ in $(seq 100); do child=$(pgrep -P "$tp" || true); [ -n "$child" ] && break; sleep 0.005; done
-  if [ -n "$child" ]; then "$PY" "$TOOLS/rss_sampler.py" "$child" 0.05 > "$prefix.rss" & sp=$!; fi
+  local tp=$!
+  echo "$tp" > "$prefix.pid.tmp" && mv "$prefix.pid.tmp" "$prefix.pid"
   wait "$tp"
-  if [ -n "$sp" ]; then wait "$sp" || true; fi
+  wait "$sp" || true
   echo "$(( $(steal) - steal0 ))" | awk '{printf "%.2f\n", $1 / 100}' > "$prefix.steal"
+  rm -f "$prefix.pid" "$prefix.pid.ready"
 }
 
 # google NAME INPUT DUPE SEED [EXTRA FLAGS...] → $R/google-NAME.json (driver JSON + time)
@@ -157,11 +166,14 @@ pretext() {
   "$PY" "$TOOLS/build_report.py" attach-time "$B/pretext-$name.stats" "$t" "$input" "$(load)" > "$R/pretext-$name.json"
 }
 
-# rounds NAME INPUT DUPE N [google]: N rounds of a one-core run (NAME-p1-rK: --threads 1
-# under taskset -c 0), a one-thread run without taskset (NAME-u1-rK) and a two-thread run
-# (NAME-t2-rK), seed 1; with "google", each round starts with a run of Google's script on the
-# same input, dupe and seed (google-NAME-rK), so that the speed ratios compare runs made side
-# by side, whatever the shared machine was doing at the time.
+# rounds NAME INPUT DUPE N [google]: N rounds, each of RUNS times a one-core run
+# (NAME-p1-rK-J: --threads 1 under taskset -c 0), a one-thread run without taskset
+# (NAME-u1-rK-J) and a two-thread run (NAME-t2-rK-J), seed 1; with "google", each round starts
+# with a run of Google's script on the same input, dupe and seed (google-NAME-rK), so that the
+# speed ratios compare runs made side by side, whatever the shared machine was doing at the
+# time. Pretext's runs last well under a second, so one burst of the host's noise moves one
+# of them by a third where it moves a 15-second run of Google's by a few per cent: several
+# runs per round make its median as steady as Google's.
 rounds() {
   local name="$1" input="$2" dupe="$3" n="$4" with_google="${5:-}"
   for k in $(seq 1 "$n"); do
@@ -169,13 +181,15 @@ rounds() {
       rm -f "$R/google-$name-r$k.json"
       google "$name-r$k" "$input" "$dupe" 1
     fi
-    PIN=1 pretext "$name-p1-r$k" "$input" "$dupe" 1 1
-    pretext "$name-u1-r$k" "$input" "$dupe" 1 1
-    pretext "$name-t2-r$k" "$input" "$dupe" 1 2
+    for j in $(seq 1 "$RUNS"); do
+      PIN=1 pretext "$name-p1-r$k-$j" "$input" "$dupe" 1 1
+      pretext "$name-u1-r$k-$j" "$input" "$dupe" 1 1
+      pretext "$name-t2-r$k-$j" "$input" "$dupe" 1 2
+    done
   done
   for v in p1 u1 t2; do
     # This run's rounds only (a run with more rounds may have left higher-numbered files).
-    echo "  pretext $name-$v: $(for k in $(seq 1 "$n"); do cut -d' ' -f1 "$B/pretext-$name-$v-r$k.time"; done | tr '\n' ' ')s" >&2
+    echo "  pretext $name-$v: $(for k in $(seq 1 "$n"); do for j in $(seq 1 "$RUNS"); do cut -d' ' -f1 "$B/pretext-$name-$v-r$k-$j.time"; done; done | tr '\n' ' ')s" >&2
   done
 }
 

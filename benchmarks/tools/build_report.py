@@ -196,7 +196,8 @@ def report(results):
     u51, _ = median_run("pretext-speed-d5-u1-")
     p52, k52 = median_run("pretext-speed-d5-t2-")
     out += ["", "**Speed and memory on the 8.5 MB slice** (wall and CPU seconds, MB/s of input text, peak RSS from `/usr/bin/time -f \"%e %U %S %M\"`; "
-            "medians of " + str(k11) + " interleaved rounds" + (", each with one run of Google's script (seed 1) beside Pretext's" if side_by_side else "")
+            + ("medians of %d interleaved rounds, each with one run of Google's script (seed 1) and %d runs of each Pretext variant" % (n1, k11 // max(1, n1))
+               if side_by_side else "medians of %d runs" % k11)
             + "; one core = `--threads 1` under `taskset -c 0`)", "",
             "| run | dupe | wall s | CPU s (user+sys) | MB/s | peak RSS MB | instances |", "|---|---|---|---|---|---|---|"]
     for label, v, dupe in [("Google, median of %d %s" % (n1, runs_of), g1, 1), ("Google, fastest of %d %s" % (n1, runs_of), g1f, 1),
@@ -227,9 +228,9 @@ def report(results):
     ratio("Pretext 2 threads vs `--threads 1` without taskset, dupe 1, 8.5 MB", p12, u11, 1.8, verdict=False)
 
     # Scaling where the fixed start-up (process, tokenizer, catalog: about 0.07 s) is amortized.
-    out += ["", "**Two threads against one core as the input grows** (dupe 1; medians of interleaved rounds; "
+    out += ["", "**Two threads against one core as the input grows** (dupe 1; medians of the runs of interleaved rounds; "
             "the one-core run is `--threads 1` under `taskset -c 0`)", "",
-            "| input | rounds | one core s | `--threads 1` without taskset s | `--threads 2` s | 2 threads vs one core | 2 threads vs without taskset | host steal s, one core / 2 threads | target |",
+            "| input | runs each | one core s | `--threads 1` without taskset s | `--threads 2` s | 2 threads vs one core | 2 threads vs without taskset | host steal s, one core / 2 threads | target |",
             "|---|---|---|---|---|---|---|---|---|"]
     for size in ("50MB", "100MB", "200MB"):
         a, n = median_run("pretext-big-%s-d1-p1-" % size)

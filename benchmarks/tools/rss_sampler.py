@@ -3,6 +3,10 @@
 /proc/PID/status (RssAnon, RssFile) every INTERVAL seconds until it exits.
 
   python3 rss_sampler.py PID [INTERVAL]   → one JSON line (KiB)
+  python3 rss_sampler.py --parent-file FILE [INTERVAL]
+      starts first: creates FILE.ready once the interpreter is up, waits for FILE to hold the
+      pid of a parent (`/usr/bin/time`), then samples the parent's child. The interpreter's
+      start-up (tens of ms of CPU) then never overlaps a run that lasts a fraction of a second.
 
 `/usr/bin/time %M` (the kernel's exact peak) counts both kinds: anonymous memory (heap,
 stacks) and pages of mmapped files that are resident — for Pretext the shard and document
@@ -10,10 +14,39 @@ store files it maps, which are clean page cache the kernel can drop at any time.
 shows which of the two grows with the input. Polling misses peaks shorter than INTERVAL.
 """
 import json
+import os
 import sys
 import time
 
-pid, interval = int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.05
+
+def child_of(parent):
+    """The first child of `parent` (from /proc), waiting for it; None once the parent is gone."""
+    path = "/proc/%d/task/%d/children" % (parent, parent)
+    while True:
+        try:
+            with open(path) as f:
+                children = f.read().split()
+        except OSError:
+            return None
+        if children:
+            return int(children[0])
+        time.sleep(0.001)
+
+
+args = sys.argv[1:]
+if args[0] == "--parent-file":
+    pid_file, args = args[1], args[2:]
+    open(pid_file + ".ready", "w").close()
+    while not os.path.exists(pid_file):
+        time.sleep(0.001)
+    with open(pid_file) as f:
+        pid = child_of(int(f.read()))
+    if pid is None:
+        print(json.dumps({"anon_peak_kb": 0, "file_peak_kb": 0, "hwm_seen_kb": 0, "rss_samples": 0}))
+        sys.exit(0)
+else:
+    pid, args = int(args[0]), args[1:]
+interval = float(args[0]) if args else 0.05
 peak = {"RssAnon": 0, "RssFile": 0, "VmHWM": 0}
 samples = 0
 while True:

@@ -37,17 +37,21 @@ public final class BuildRunner: Sendable {
         case alreadyComplete
     }
 
-    /// Where the time went. Wall-clock seconds per stage; inside a stage the phases overlap,
-    /// so they are busy times: `read` of the reading (main) thread, `tokenize` and `label`
-    /// summed over the worker threads (thread-seconds), `store` and `write` of the thread that
-    /// writes the store units and the shards in order.
+    /// Where the time went. Wall-clock seconds: `setup` from the start of `run()` to stage 1
+    /// (tokenizer tables, inputs, catalog), each stage, and `finish` after stage 2 (statistics,
+    /// the run's end in the catalog). Inside a stage the phases overlap, so they are busy
+    /// times: `read` of the reading (main) thread, `tokenize` and `label` summed over the
+    /// worker threads (thread-seconds), `store` and `write` of the thread that writes the store
+    /// units and the shards in order.
     public struct Timings: Sendable, Equatable, CustomStringConvertible {
+        public var setup = 0.0
         public var stage1 = 0.0, read = 0.0, tokenize = 0.0, store = 0.0
         public var stage2 = 0.0, label = 0.0, write = 0.0
+        public var finish = 0.0
         public var description: String {
-            func f(_ v: Double) -> String { String((v * 100).rounded() / 100) }
-            return "stage 1 \(f(stage1)) s (read \(f(read)) s, tokenize \(f(tokenize)) thread-s, store \(f(store)) s), "
-                + "stage 2 \(f(stage2)) s (label \(f(label)) thread-s, write \(f(write)) s)"
+            func f(_ v: Double) -> String { String((v * 1000).rounded() / 1000) }
+            return "setup \(f(setup)) s, stage 1 \(f(stage1)) s (read \(f(read)) s, tokenize \(f(tokenize)) thread-s, store \(f(store)) s), "
+                + "stage 2 \(f(stage2)) s (label \(f(label)) thread-s, write \(f(write)) s), finish \(f(finish)) s"
         }
     }
 
@@ -97,6 +101,7 @@ public final class BuildRunner: Sendable {
     }
 
     public func run() throws -> Outcome {
+        let runStart = BuildProgress.now()
         let out = config.outputPath
         guard !out.isEmpty else { throw BuildError(message: "no output folder (output.path or --output)") }
         guard !config.inputPaths.isEmpty else { throw BuildError(message: "no inputs (input.paths or --input)") }
@@ -141,8 +146,12 @@ public final class BuildRunner: Sendable {
             run = try catalog.beginRun(configText: configText, seed: config.seed)
         }
         do {
-            let outcome = try build(run: run, catalog: catalog, inputs: inputs, vocabulary: vocabulary)
+            var outcome = try build(run: run, catalog: catalog, inputs: inputs, vocabulary: vocabulary, started: runStart)
             try catalog.endRun(run, status: .finished)
+            if case .built(let units, let shards, let resumed, var timings) = outcome {
+                timings.finish = BuildProgress.now() - runStart - timings.setup - timings.stage1 - timings.stage2
+                outcome = .built(units: units, shards: shards, resumedUnits: resumed, timings: timings)
+            }
             return outcome
         } catch {
             try? catalog.endRun(run, status: .failed)
@@ -150,7 +159,8 @@ public final class BuildRunner: Sendable {
         }
     }
 
-    private func build(run: Int64, catalog: Catalog, inputs: CorpusInputs, vocabulary: BuildVocabulary) throws -> Outcome {
+    /// `started`: when `run()` began (`BuildProgress.now()`), for `Timings.setup`.
+    private func build(run: Int64, catalog: Catalog, inputs: CorpusInputs, vocabulary: BuildVocabulary, started: Double) throws -> Outcome {
         let out = config.outputPath
         let storeFolder = out + "/" + DocumentStoreFiles.folderName
         let needsAllUnits = config.task == .nsp
@@ -163,6 +173,7 @@ public final class BuildRunner: Sendable {
         // appends them in order to their unit's files and finishes each unit after its last
         // group. Memory: the groups in flight and one unit's index entries.
         let stage1Start = BuildProgress.now()
+        timings.setup = stage1Start - started
         let storeDone = try catalog.finishedUnits(run: run, stage: Self.storeStage)
         let width = ShardSchema.tokenWidth(forVocabularySize: vocabulary.size)
         let groupTokenizer = GroupTokenizer(config: config, vocabulary: vocabulary)
