@@ -121,7 +121,7 @@ measure() {
   [ "${PIN:-0}" = 1 ] && [ "$(nproc)" -gt 1 ] && away=(taskset -c 1)
   "${away[@]}" "$PY" "$TOOLS/rss_sampler.py" --parent-file "$prefix.pid" 0.05 > "$prefix.rss" &
   local sp=$!
-  while [ ! -e "$prefix.pid.ready" ]; do sleep 0.01; done
+  while [ ! -e "$prefix.pid.ready" ] && kill -0 "$sp" 2>/dev/null; do sleep 0.01; done
   local steal0; steal0=$(steal)
   /usr/bin/time -f "%e %U %S %M" -o "$prefix.time" "$@" &
   local tp=$!
