@@ -227,7 +227,7 @@ def report(results):
     ratio("Pretext 2 threads vs one core, dupe 5, 8.5 MB", p52, p51, 1.8, verdict=False)
     ratio("Pretext 2 threads vs `--threads 1` without taskset, dupe 1, 8.5 MB", p12, u11, 1.8, verdict=False)
 
-    # Scaling where the fixed start-up (process, tokenizer, catalog: about 0.07 s) is amortized.
+    # Scaling where the fixed start-up (process, tokenizer, catalog: about 0.03 s) is amortized.
     out += ["", "**Two threads against one core as the input grows** (dupe 1; medians of the runs of interleaved rounds; "
             "the one-core run is `--threads 1` under `taskset -c 0`)", "",
             "| input | runs each | one core s | `--threads 1` without taskset s | `--threads 2` s | 2 threads vs one core | 2 threads vs without taskset | host steal s, one core / 2 threads | target |",

@@ -61,8 +61,9 @@ public struct WordPieceModel: Sendable {
 
     /// Appends the ids of one word (UTF-8 bytes `p[range]`) to `ids`, through `cache` (the
     /// same ids as `encodeWord(_:_:into:)`; a hit skips the trie walk). A one-byte word
-    /// (punctuation, about a quarter of English words) skips the cache: its walk is one
-    /// lookup in the trie's root table, cheaper than hashing into a 1 MiB cache.
+    /// (punctuation, digits, one-letter words: about a quarter of the words of English text)
+    /// skips the cache: its walk is one lookup in the trie's root table, cheaper than hashing
+    /// into a 1 MiB cache.
     @inline(__always)
     public func encodeWord(_ p: UnsafePointer<UInt8>, _ range: Range<Int>, into ids: inout [UInt32], cache: PieceCache) {
         guard range.count > 1, let key = PieceCache.Key(p, range) else { return encodeWord(p, range, into: &ids) }
