@@ -42,8 +42,9 @@ let package = Package(
             name: "CBLAS",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
+        .systemLibrary(name: "CMPI"),
 
-        .target(name: "PretextCore", dependencies: ["CThreadAffinity"]),
+        .target(name: "PretextCore", dependencies: ["CThreadAffinity", "CMPI"]),
         .target(name: "PretextText", dependencies: ["PretextCore", "CZlib", "CZstd"]),
         .target(name: "PretextLabeling", dependencies: ["PretextCore"]),
         .target(

@@ -27,7 +27,7 @@ import PretextTestSupport
             strategy = "whole-word"
             [output]
             path = "\(output)"
-            documents_per_unit = 8
+            unit_bytes = 16384
             shard_bytes = 65536
             seed = 99
             """)
@@ -39,6 +39,22 @@ import PretextTestSupport
             files[name] = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
         }
         return (files, try Catalog(folder: folder).contentText())
+    }
+
+    /// Starts `pretext arguments…`, sends SIGKILL after `afterMicroseconds` if it still runs;
+    /// returns whether it was killed.
+    static func runAndKill(_ arguments: [String], afterMicroseconds: Int) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(UInt32(afterMicroseconds))
+        let killed = process.isRunning
+        if killed { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return killed
     }
 
     @Test func killedBuildsResumeToTheSameBytes() throws {
@@ -56,18 +72,9 @@ import PretextTestSupport
         var random = KeyedRandom(seed: 2024, purpose: .testData, index: 0)
         var kills = 0
         for attempt in 0..<16 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CLI.binary)
-            process.arguments = ["build", file, "--threads", attempt % 2 == 0 ? "1" : "2"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(UInt32(5_000 + random.below(buildMicroseconds * 3 / 4)))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
+            if try Self.runAndKill(["build", file, "--threads", attempt % 2 == 0 ? "1" : "2"], afterMicroseconds: 5_000 + random.below(buildMicroseconds * 3 / 4)) {
                 kills += 1
             }
-            process.waitUntilExit()
         }
         let finish = try CLI.run(["build", file])
         #expect(finish.status == 0, "\(finish.output)")
@@ -80,5 +87,51 @@ import PretextTestSupport
         #expect(verify.status == 0, "\(verify.output)")
         let again = try CLI.run(["build", file])
         #expect(again.output.contains("nothing to do"))
+    }
+
+    /// A build split over three tasks, where one task of each phase is killed mid-way and
+    /// the same command is run again: the merged result equals the one-process build.
+    @Test func aKilledTaskResubmittedGivesTheSameBytes() throws {
+        let reference = CLI.temporaryFolder()
+        let done = try CLI.run(["build", try Self.pipeline(output: reference)])
+        #expect(done.status == 0, "\(done.output)")
+        let expected = try Self.snapshot(reference)
+
+        let folder = CLI.temporaryFolder()
+        let file = try Self.pipeline(output: folder)
+        var random = KeyedRandom(seed: 77, purpose: .testData, index: 0)
+        var kills = 0
+        for phase in ["tokenize", "label"] {
+            for task in 0..<3 {
+                let arguments = ["build", file, "--phase", phase, "--task", String(task), "--tasks", "3"]
+                if task == 1 {
+                    // Killed a few times at random moments, then run to the end.
+                    for _ in 0..<3 where try Self.runAndKill(arguments, afterMicroseconds: 20_000 + random.below(120_000)) { kills += 1 }
+                }
+                let run = try CLI.run(arguments)
+                #expect(run.status == 0, "\(run.output)")
+            }
+        }
+        let merged = try CLI.run(["merge", folder])
+        #expect(merged.status == 0, "\(merged.output)")
+        #expect(kills >= 2, "the tasks finished too fast to be interrupted")
+        let resumed = try Self.snapshot(folder)
+        #expect(resumed.0.keys.sorted() == expected.0.keys.sorted(), "no partial files may remain")
+        for (name, data) in expected.0 { #expect(resumed.0[name] == data, "\(name) differs after resume") }
+        #expect(resumed.1 == expected.1)
+        let verify = try CLI.run(["verify", folder])
+        #expect(verify.status == 0, "\(verify.output)")
+    }
+
+    @Test func badTaskArgumentsAreRefusedClearly() throws {
+        let file = try Self.pipeline(output: CLI.temporaryFolder())
+        let zero = try CLI.run(["build", file, "--phase", "tokenize", "--task", "0", "--tasks", "0"])
+        #expect(zero.status != 0 && zero.output.contains("--tasks must be at least 1"), "\(zero.output)")
+        let range = try CLI.run(["build", file, "--phase", "tokenize", "--task", "3", "--tasks", "3"])
+        #expect(range.status != 0 && range.output.contains("out of range"), "\(range.output)")
+        let phase = try CLI.run(["build", file, "--phase", "shuffle"])
+        #expect(phase.status != 0 && phase.output.contains("--phase must be"), "\(phase.output)")
+        let all = try CLI.run(["build", file, "--task", "0", "--tasks", "2"])
+        #expect(all.status != 0 && all.output.contains("mpirun"), "\(all.output)")
     }
 }

@@ -8,7 +8,7 @@ import PretextTestSupport
     @Test func trainResumeAndEvaluate() throws {
         let shards = CLI.temporaryFolder() + "-train-shards"
         let build = try CLI.run(["build", "pipelines/bert-nsp.toml", "--output", shards, "--set", "masking.mode=dynamic",
-                                 "--set", "task.max_seq_length=32", "--set", "output.documents_per_unit=64"])
+                                 "--set", "task.max_seq_length=32", "--set", "output.unit_bytes=131072"])
         #expect(build.status == 0, "\(build.output)")
         let config = try TemporaryFolder.shared.file(named: "tiny-bert.json", text: """
             {"model_type": "bert", "vocab_size": 8000, "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,

@@ -21,7 +21,7 @@ enum LoaderFixture {
         c.task = task
         c.maskingMode = masking
         c.maskingStrategy = "whole-word"
-        c.documentsPerUnit = 16
+        c.unitBytes = 16 << 10
         c.shardBytes = 1 << 16
         c.outputPath = out
         c.seed = 11

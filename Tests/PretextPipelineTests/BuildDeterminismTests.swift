@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import PretextCore
 import PretextShards
@@ -27,7 +30,7 @@ import PretextTestSupport
         c.maskingMode = masking
         c.maskingStrategy = "whole-word"
         c.dupeFactor = masking == .static ? 2 : 1
-        c.documentsPerUnit = 16
+        c.unitBytes = 16 << 10
         c.shardBytes = 1 << 16
         c.outputPath = output
         c.seed = 7
@@ -62,24 +65,99 @@ import PretextTestSupport
         }
     }
 
+    /// Runs the tokenize phase on every task, then the label phase, then the merge: the
+    /// distributed build, in one process.
+    static func buildInTasks(_ c: PipelineConfig, tasks: Int) throws {
+        for phase in [BuildPhase.tokenize, .label] {
+            for i in 0..<tasks { _ = try BuildRunner(config: c, threads: 1, task: i, tasks: tasks).run(phase: phase) }
+        }
+        _ = try BuildRunner(config: c).run(phase: .merge)
+    }
+
     @Test(arguments: [PipelineConfig.Task.nsp, .docSentences])
     func threeTasksMergedEqualOneRun(_ task: PipelineConfig.Task) throws {
         let single = try TemporaryFolder.shared.folder(named: "single")
         _ = try BuildRunner(config: Self.config(task: task, output: single), threads: 2).run()
-        var parts: [String] = []
-        for i in 0..<3 {
-            let out = try TemporaryFolder.shared.folder(named: "task-\(i)")
-            _ = try BuildRunner(config: Self.config(task: task, output: out), threads: 1, task: i, tasks: 3).run()
-            parts.append(out)
-        }
-        let merged = try TemporaryFolder.shared.folder(named: "merged") + "/out"
-        let shardCount = try BuildMerger.merge(into: merged, from: parts)
-        let a = try Self.snapshot(single), b = try Self.snapshot(merged)
-        #expect(shardCount == a.files.count)
+        let split = try TemporaryFolder.shared.folder(named: "split")
+        try Self.buildInTasks(Self.config(task: task, output: split), tasks: 3)
+        let a = try Self.snapshot(single), b = try Self.snapshot(split)
+        #expect(a.files.count > 3, "expected several units")
         #expect(a.files.keys.sorted() == b.files.keys.sorted())
         for (name, data) in a.files { #expect(data == b.files[name], "\(name) differs") }
         #expect(a.catalog == b.catalog)
-        #expect(try ShardSetVerifier.verify(folder: merged).isClean)
+        #expect(try ShardSetVerifier.verify(folder: split).isClean)
+    }
+
+    /// Every unit is tokenized once in the whole job: the tasks' store rows partition the units.
+    @Test func everyUnitIsTokenizedByExactlyOneTask() throws {
+        let out = try TemporaryFolder.shared.folder(named: "once")
+        let c = Self.config(task: .nsp, output: out)
+        try Self.buildInTasks(c, tasks: 4)
+        var seen: [Int] = []
+        for i in 0..<4 {
+            let catalog = try Catalog(folder: out, file: BuildTaskFiles(output: out, phase: .tokenize, task: i, tasks: 4).catalogFile)
+            let units = try catalog.finishedUnits(run: 1, stage: "store").keys.sorted()
+            #expect(units.allSatisfy { $0 % 4 == i })
+            seen += units
+        }
+        #expect(seen.sorted() == Array(0..<seen.count) && seen.count > 4)
+    }
+
+    @Test func phasesOutOfOrderAndMismatchedTasksAreRefused() throws {
+        let out = try TemporaryFolder.shared.folder(named: "order")
+        let c = Self.config(task: .nsp, output: out)
+        // Label before any tokenize task ran, then before all of them finished.
+        #expect(throws: BuildTaskFiles.TaskError.self) { try BuildRunner(config: c, task: 0, tasks: 2).run(phase: .label) }
+        _ = try BuildRunner(config: c, task: 0, tasks: 2).run(phase: .tokenize)
+        do {
+            _ = try BuildRunner(config: c, task: 0, tasks: 2).run(phase: .label)
+            Issue.record("label ran before tokenize task 1 finished")
+        } catch let error as BuildTaskFiles.TaskError {
+            #expect(error.message.contains("1 of 2 tasks not done (1)"))
+        }
+        #expect(throws: BuildTaskFiles.TaskError.self) { try BuildRunner(config: c).run(phase: .merge) }
+        // Another task count, another configuration, the same index twice at once.
+        #expect(throws: BuildTaskFiles.TaskError.self) { try BuildRunner(config: c, task: 1, tasks: 3).run(phase: .tokenize) }
+        var other = c
+        other.seed = 99
+        #expect(throws: BuildTaskFiles.TaskError.self) { try BuildRunner(config: other, task: 1, tasks: 2).run(phase: .tokenize) }
+        var held: TaskLock? = try BuildTaskFiles(output: out, phase: .tokenize, task: 1, tasks: 2).claim(configHash: BuildTaskFilesTestSupport.configHash(out))
+        do {
+            _ = try BuildRunner(config: c, task: 1, tasks: 2).run(phase: .tokenize)
+            Issue.record("a second task 1 ran")
+        } catch let error as BuildTaskFiles.TaskError {
+            #expect(error.message.contains("already running"))
+        }
+        #expect(held != nil)
+        held = nil
+        // Released: the task runs, and the build completes.
+        _ = try BuildRunner(config: c, task: 1, tasks: 2).run(phase: .tokenize)
+        for i in 0..<2 { _ = try BuildRunner(config: c, task: i, tasks: 2).run(phase: .label) }
+        _ = try BuildRunner(config: c).run(phase: .merge)
+        #expect(try ShardSetVerifier.verify(folder: out).isClean)
+    }
+
+    /// `merge --into` hard-links every shard (same inode) and the result equals the build.
+    @Test func mergeIntoAnotherFolderLinksTheShards() throws {
+        let out = try TemporaryFolder.shared.folder(named: "link-src")
+        let c = Self.config(task: .causal, output: out, tokenizer: "bpe-2k.tokenizer.json")
+        for phase in [BuildPhase.tokenize, .label] {
+            for i in 0..<2 { _ = try BuildRunner(config: c, task: i, tasks: 2).run(phase: phase) }
+        }
+        let into = try TemporaryFolder.shared.folder(named: "link-dst") + "/set"
+        let result = try BuildMerger.merge(build: out, into: into)
+        #expect(result.copiedBytes == 0 && result.linkedFiles == result.shards && result.shards > 2)
+        for name in try PosixFile.listDirectory(into) where name.hasSuffix(".ptxs") {
+            var a = stat(), b = stat()
+            #expect(stat(out + "/" + name, &a) == 0 && stat(into + "/" + name, &b) == 0)
+            #expect(a.st_ino == b.st_ino, "\(name) was copied, not linked")
+        }
+        #expect(try ShardSetVerifier.verify(folder: into).isClean)
+        let single = try TemporaryFolder.shared.folder(named: "link-single")
+        var one = c
+        one.outputPath = single
+        _ = try BuildRunner(config: one).run()
+        #expect(try Self.snapshot(single).catalog == Self.snapshot(into).catalog)
     }
 
     @Test func aFinishedBuildIsNotRedoneAndAnotherConfigIsRefused() throws {
@@ -114,4 +192,9 @@ import PretextTestSupport
         #expect(abs((byName["masked_as_mask_share"] ?? 0) - 0.8) < 0.03)
         #expect((byName["mask_rate"] ?? 0) > 0.12 && (byName["mask_rate"] ?? 0) < 0.16)
     }
+}
+
+/// The configuration hash a build of a folder's tasks agreed on (from its tokenize plan).
+enum BuildTaskFilesTestSupport {
+    static func configHash(_ output: String) -> String { BuildTaskFiles.readPlan(output: output, phase: .tokenize)?["config"] ?? "" }
 }

@@ -1,98 +1,190 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import PretextCore
 import PretextLabeling
 import PretextShards
 
-/// Joins the output folders of a build split with `--task i --tasks n` into one folder whose
-/// shards and catalog content equal those of a single run.
+/// The last step of a build: joins the catalogs of its tasks (`tasks/*.sqlite`) into the
+/// folder's `catalog.sqlite`, whose content equals that of a one-process build.
 ///
-/// Checks that every folder holds a finished run of the same configuration and seed, that
-/// their units do not overlap (store rows, which NSP tasks share, must agree), and that every
-/// shard's checksum matches its catalog row; then copies the shards and writes one catalog
-/// with the union of units and inputs and the statistics recomputed from the units.
+/// Cost: O(tasks + units + shards) — catalog rows and one `stat` per shard; no shard byte is
+/// read or copied. Every shard's checksum was computed by the task that wrote it, as it wrote
+/// it, and is what its catalog row says; the merge checks each file's size against its row
+/// (`verifyChecksums` re-reads every byte, O(bytes), for storage that is not trusted). With
+/// `into` another folder, the shards and `masking.json` are hard-linked there (copied, and
+/// said so, only where the folders are on different file systems), and that folder gets the
+/// catalog; the store and `tasks/` stay behind.
+///
+/// Checks: both phases finished on every task with the same configuration; every unit was
+/// tokenized and labeled exactly once; every shard is where its row says, with its size.
 public enum BuildMerger {
     public struct MergeError: Error, CustomStringConvertible, Sendable {
         public let message: String
         public var description: String { message }
     }
 
-    /// Returns the number of shard files in the merged folder.
-    public static func merge(into output: String, from folders: [String]) throws -> Int {
-        guard !folders.isEmpty else { throw MergeError(message: "nothing to merge") }
-        guard !PosixFile.exists(output + "/" + Catalog.fileName) else {
-            throw MergeError(message: "\(output) already holds a catalog; merge into a new folder")
+    public struct Result: Sendable, Equatable {
+        public let shards: Int
+        /// Shard bytes copied (across file systems); 0 when every file was linked or stayed.
+        public let copiedBytes: UInt64
+        public let linkedFiles: Int
+        public let alreadyMerged: Bool
+    }
+
+    /// Merges the build in `output` into `into` (default: the same folder); with
+    /// `expectedConfigText`, refuses a build of another configuration.
+    public static func merge(build output: String, into target: String? = nil, verifyChecksums: Bool = false,
+                             expectedConfigText: String? = nil) throws -> Result {
+        let into = target ?? output
+        guard let tokenizePlan = BuildTaskFiles.readPlan(output: output, phase: .tokenize), let configHash = tokenizePlan["config"] else {
+            throw MergeError(message: "\(output) holds no distributed build (no \(BuildTaskFiles.folderName)/tokenize.plan)")
         }
-        var sources: [(folder: String, catalog: Catalog, run: Catalog.Run)] = []
-        for folder in folders {
-            let catalog = try Catalog(folder: folder)
-            guard let run = try catalog.runs().last else { throw MergeError(message: "\(folder): the catalog holds no run") }
-            guard run.status == .finished else { throw MergeError(message: "\(folder): run \(run.id) is \(run.status.rawValue), not finished") }
-            if let first = sources.first {
-                guard run.configText == first.run.configText && run.seed == first.run.seed else {
-                    throw MergeError(message: "\(folder) was built with another configuration than \(first.folder)")
-                }
+        let tokenized = try BuildTaskFiles.finishedPhase(output: output, phase: .tokenize, configHash: configHash)
+        let labeled = try BuildTaskFiles.finishedPhase(output: output, phase: .label, configHash: configHash)
+
+        // The tasks' runs: finished, one configuration.
+        var configText: String?, seed: UInt64 = 0, toolVersion = ""
+        func openRun(_ file: String) throws -> (Catalog, Catalog.Run) {
+            let catalog = try Catalog(folder: output, file: file)
+            guard let run = try catalog.runs().last, run.status == .finished else {
+                throw MergeError(message: "\(output)/\(file): the task's run is not finished")
             }
-            sources.append((folder, catalog, run))
-        }
-        let first = sources[0]
-        let inputs = try first.catalog.inputs(run: first.run.id)
-        for s in sources.dropFirst() where try s.catalog.inputs(run: s.run.id) != inputs {
-            throw MergeError(message: "\(s.folder) read other inputs than \(first.folder)")
-        }
-
-        // Union of units per stage.
-        var units: [String: [Int: (stats: [(String, Double)], from: Int)]] = [:]
-        for (k, s) in sources.enumerated() {
-            for stage in [BuildRunner.storeStage, BuildRunner.labelStage, BuildRunner.inputStage] {
-                for (unit, stats) in try s.catalog.finishedUnits(run: s.run.id, stage: stage) {
-                    if let existing = units[stage]?[unit] {
-                        let same = existing.stats.map { "\($0.0)=\($0.1)" } == stats.map { "\($0.0)=\($0.1)" }
-                        guard stage != BuildRunner.labelStage, same else {
-                            throw MergeError(message: "unit \(unit) (\(stage)) is in both \(sources[existing.from].folder) and \(s.folder)")
-                        }
-                        continue
-                    }
-                    units[stage, default: [:]][unit] = (stats, k)
+            if let configText {
+                guard run.configText == configText && run.seed == seed else {
+                    throw MergeError(message: "\(output)/\(file) was built with another configuration than the other tasks")
                 }
+            } else {
+                configText = run.configText
+                seed = run.seed
+                toolVersion = run.toolVersion
             }
+            return (catalog, run)
         }
-
-        // masking.json: the same in every task folder (same config and tokenizer).
-        let masking = try MaskingFile.read(folder: first.folder)
-        for s in sources.dropFirst() where try MaskingFile.read(folder: s.folder) != masking {
-            throw MergeError(message: "\(s.folder)/\(MaskingFile.fileName) differs from \(first.folder)'s")
+        var records: [Catalog.UnitRecord] = []
+        var unitInputs: [Catalog.UnitInput] = []
+        var inputs: [Catalog.Input] = []
+        var storeUnits = Set<Int>(), labelUnits = Set<Int>()
+        for file in tokenized.catalogFiles {
+            let (catalog, run) = try openRun(file)
+            if inputs.isEmpty { inputs = try catalog.inputs(run: run.id) }
+            let mine = try catalog.unitInputs(run: run.id)
+            var byUnit: [Int: [Catalog.UnitInput]] = [:]
+            for row in mine { byUnit[row.unit, default: []].append(row) }
+            for (unit, stats) in try catalog.finishedUnits(run: run.id, stage: BuildRunner.storeStage) {
+                guard storeUnits.insert(unit).inserted else { throw MergeError(message: "unit \(unit) was tokenized by two tasks") }
+                records.append(Catalog.UnitRecord(stage: BuildRunner.storeStage, unit: unit, statistics: stats, inputs: byUnit[unit] ?? []))
+            }
+            unitInputs += mine
         }
-
-        try PosixFile.makeDirectories(output)
-        try masking.write(folder: output)
-        let catalog = try Catalog(folder: output, create: true)
-        let run = try catalog.beginRun(configText: first.run.configText, seed: first.run.seed, toolVersion: first.run.toolVersion)
-        for input in inputs { try catalog.recordInput(run: run, input) }
+        if let expectedConfigText, configText != expectedConfigText {
+            throw MergeError(message: "\(output) was built with another configuration than this command's")
+        }
+        let unitCount = storeUnits.count
+        guard storeUnits == Set(0..<unitCount) else {
+            throw MergeError(message: "\(output): the store's units are not 0..<\(unitCount) (missing \(Set(0..<(storeUnits.max() ?? 0)).subtracting(storeUnits).sorted().prefix(10)))")
+        }
         var shardCount = 0
-        for stage in [BuildRunner.inputStage, BuildRunner.storeStage, BuildRunner.labelStage] {
-            for unit in (units[stage] ?? [:]).keys.sorted() {
-                let (stats, from) = units[stage]![unit]!
-                var summaries: [ShardFileSummary] = []
-                if stage == BuildRunner.labelStage {
-                    let source = sources[from]
-                    let prefix = "part-" + BuildRunner.pad(unit) + "-"
-                    for shard in try source.catalog.shards() where shard.file.relative.hasPrefix(prefix) {
-                        let from = shard.file.resolved(in: source.folder)
-                        let to = output + "/" + shard.file.relative
-                        try PosixFile.copy(from, to: to)
-                        let (checksum, bytes) = try FileChecksum.xxh64(ofFile: to)
-                        guard checksum == shard.checksum && bytes == shard.bytes else {
-                            throw MergeError(message: "\(from): checksum \(hex(checksum)) does not match the catalog (\(hex(shard.checksum)))")
-                        }
-                        summaries.append(ShardFileSummary(path: to, records: shard.records, tokens: shard.tokens, bytes: bytes, checksum: checksum))
-                    }
-                    shardCount += summaries.count
+        var linked = 0
+        var copied: UInt64 = 0
+        let sameFolder = into == output
+        if !sameFolder { try PosixFile.makeDirectories(into) }
+        for file in labeled.catalogFiles {
+            let (catalog, run) = try openRun(file)
+            var shardsByUnit: [Int: [ShardFileSummary]] = [:]
+            for shard in try catalog.shards() {
+                let name = shard.file.relative
+                guard name.hasPrefix("part-"), let unit = Int(name.dropFirst(5).prefix(while: { $0 != "-" })) else {
+                    throw MergeError(message: "\(output)/\(file): shard \(name) is not named part-UNIT-N")
                 }
-                try catalog.recordUnit(run: run, stage: stage, unit: unit, shards: summaries, statistics: stats)
+                let source = shard.file.resolved(in: output)
+                var st = stat()
+                guard stat(source, &st) == 0 else { throw MergeError(message: "\(source): listed by \(file) but missing (\(String(cString: strerror(errno))))") }
+                guard UInt64(st.st_size) == shard.bytes else {
+                    throw MergeError(message: "\(source): \(st.st_size) bytes, its catalog row says \(shard.bytes) (truncated or replaced?)")
+                }
+                if verifyChecksums {
+                    let (checksum, _) = try FileChecksum.xxh64(ofFile: source)
+                    guard checksum == shard.checksum else {
+                        throw MergeError(message: "\(source): checksum \(hex(checksum)) does not match its catalog row (\(hex(shard.checksum)))")
+                    }
+                }
+                let destination = shard.file.resolved(in: into)
+                if !sameFolder {
+                    let how = try linkOrCopy(source, to: destination)
+                    if how == .copied { copied += shard.bytes } else { linked += 1 }
+                }
+                shardsByUnit[unit, default: []].append(ShardFileSummary(path: destination, records: shard.records, tokens: shard.tokens,
+                                                                         bytes: shard.bytes, checksum: shard.checksum))
             }
+            for (unit, stats) in try catalog.finishedUnits(run: run.id, stage: BuildRunner.labelStage) {
+                guard labelUnits.insert(unit).inserted else { throw MergeError(message: "unit \(unit) was labeled by two tasks") }
+                let shards = shardsByUnit.removeValue(forKey: unit) ?? []
+                shardCount += shards.count
+                records.append(Catalog.UnitRecord(stage: BuildRunner.labelStage, unit: unit, shards: shards, statistics: stats))
+            }
+            if let stray = shardsByUnit.keys.min() { throw MergeError(message: "\(output)/\(file) lists shards of unit \(stray) but not the unit") }
         }
-        try PosixFile.syncDirectory(output)
+        guard labelUnits == storeUnits else {
+            throw MergeError(message: "\(output): units tokenized and labeled differ (not labeled: \(storeUnits.subtracting(labelUnits).sorted().prefix(10)))")
+        }
+        guard let configText else { throw MergeError(message: "\(output): no task catalogs") }
+
+        // masking.json: written by label task 0; the loader needs it beside the shards.
+        let masking = try MaskingFile.read(folder: output)
+        if !sameFolder {
+            try PosixFile.removeIfPresent(into + "/" + MaskingFile.fileName)
+            try masking.write(folder: into)
+        }
+
+        // The final catalog: derived from the tasks', so a half-written one is made again.
+        let catalogPath = into + "/" + Catalog.fileName
+        if PosixFile.exists(catalogPath) {
+            let existing = try Catalog(folder: into)
+            if let run = try existing.runs().last {
+                guard run.configText == configText && run.seed == seed else {
+                    throw MergeError(message: "\(into) already holds a catalog of another build")
+                }
+                if run.status == .finished {
+                    return Result(shards: shardCount, copiedBytes: copied, linkedFiles: linked, alreadyMerged: true)
+                }
+            }
+            for suffix in ["", "-wal", "-shm"] { try PosixFile.removeIfPresent(catalogPath + suffix) }
+        }
+        // Each input's row: its planned path and size, its documents summed over the units and
+        // its fingerprint the XXH64 of the XXH64s of its parts in unit order.
+        var documents: [Int: UInt64] = [:]
+        var parts: [Int: [UInt8]] = [:]
+        for row in unitInputs.sorted(by: { ($0.unit, $0.ordinal) < ($1.unit, $1.ordinal) }) {
+            documents[row.ordinal, default: 0] += row.documents
+            withUnsafeBytes(of: row.checksum.littleEndian) { parts[row.ordinal, default: []].append(contentsOf: $0) }
+        }
+        let finalInputs = inputs.map { input in
+            Catalog.Input(ordinal: input.ordinal, path: input.path, size: input.size, fingerprint: hex(XXHash64.hash(parts[input.ordinal] ?? [])),
+                          documents: documents[input.ordinal] ?? 0, status: "read")
+        }
+        let catalog = try Catalog(folder: into, create: true)
+        let run = try catalog.beginRun(configText: configText, seed: seed, toolVersion: toolVersion)
+        try catalog.recordInputs(run: run, finalInputs)
+        try catalog.recordUnits(run: run, records.sorted { ($0.stage, $0.unit) < ($1.stage, $1.unit) })
         try catalog.setStatistics(run: run, try BuildRunner.aggregateStatistics(catalog: catalog, run: run).withDerivedValues)
         try catalog.endRun(run, status: .finished)
-        return shardCount
+        try PosixFile.syncDirectory(into)
+        return Result(shards: shardCount, copiedBytes: copied, linkedFiles: linked, alreadyMerged: false)
+    }
+
+    enum Placement { case linked, copied }
+
+    /// Hard-links `source` to `destination` (replacing what is there); copies where the two
+    /// are on different file systems (`EXDEV`) or the file system has no hard links.
+    static func linkOrCopy(_ source: String, to destination: String) throws -> Placement {
+        try PosixFile.removeIfPresent(destination)
+        if link(source, destination) == 0 { return .linked }
+        let e = errno
+        guard e == EXDEV || e == EPERM || e == EOPNOTSUPP || e == EMLINK else { throw SystemCallError(call: "link", path: "\(source) -> \(destination)", errno: e) }
+        try PosixFile.copy(source, to: destination)
+        return .copied
     }
 }

@@ -57,11 +57,12 @@ public struct PipelineConfig: Sendable, Equatable {
     public var dupeFactor = 1
     public var outputPath = ""
     public var shardBytes = 64 << 20
-    /// A unit of work closes after this many documents or `unitBytes` bytes of text, whichever
-    /// comes first: the grain of parallelism, resume and `--tasks` partitions. Part of the
-    /// output's identity (packing tasks restart at unit boundaries), not of the thread count.
-    public var documentsPerUnit = 512
-    public var unitBytes = 8 << 20
+    /// Bytes of input per unit of work (the inputs laid end to end, cut every `unitBytes`;
+    /// a document belongs to the unit its first byte falls in, a compressed input or a stream
+    /// fills a unit alone — `UnitPlan`): the grain of parallelism, resume and `--tasks`
+    /// partitions. Part of the output's identity (packing restarts at unit boundaries), not of
+    /// the thread or task count.
+    public var unitBytes = 1 << 20
     public var seed: UInt64 = 12345
 
     public struct ConfigError: Error, CustomStringConvertible, Sendable {
@@ -107,7 +108,7 @@ public struct PipelineConfig: Sendable, Equatable {
         guard dupeFactor >= 1 && dupeFactor <= 1000 else { throw fail("masking.dupe_factor must be in 1...1000") }
         guard dupeFactor == 1 || maskingMode == .static else { throw fail("masking.dupe_factor > 1 needs masking.mode = \"static\"") }
         guard shardBytes >= 1 << 16 else { throw fail("output.shard_bytes must be at least 65536") }
-        guard documentsPerUnit >= 1 && unitBytes >= 1024 else { throw fail("output.documents_per_unit must be ≥ 1 and output.unit_bytes ≥ 1024") }
+        guard unitBytes >= 1024 else { throw fail("output.unit_bytes must be at least 1024") }
         guard maxLineBytes >= 1024 && maxDocumentBytes >= maxLineBytes else { throw fail("input.max_line_bytes must be ≥ 1024 and ≤ input.max_document_bytes") }
     }
 
@@ -233,7 +234,6 @@ public struct PipelineConfig: Sendable, Equatable {
         "masking.dupe_factor": int(\.dupeFactor),
         "output.path": string(\.outputPath),
         "output.shard_bytes": int(\.shardBytes),
-        "output.documents_per_unit": int(\.documentsPerUnit),
         "output.unit_bytes": int(\.unitBytes),
         "output.seed": KeyPath(apply: { c, v, k in
             guard case .integer(let i) = v, i >= 0 else { throw ConfigError(message: "\(k) must be a non-negative integer") }

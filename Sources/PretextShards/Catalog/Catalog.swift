@@ -16,7 +16,10 @@ import PretextCore
 public final class Catalog: Sendable {
     public static let fileName = "catalog.sqlite"
     public let folder: String
-    public var path: String { folder + "/" + Self.fileName }
+    /// The database file, relative to `folder` (`catalog.sqlite`, or a task's catalog under
+    /// `tasks/`): shard paths are always stored relative to `folder`.
+    public let file: String
+    public var path: String { folder + "/" + file }
     private let pool: DatabasePool
 
     public enum RunStatus: String, Sendable, CaseIterable {
@@ -24,10 +27,12 @@ public final class Catalog: Sendable {
     }
 
     /// Opens (or, with `create`, creates) the catalog in `folder`.
-    public init(folder: String, create: Bool = false) throws {
+    /// `file` names the database relative to `folder` (default `catalog.sqlite`).
+    public init(folder: String, file: String = Catalog.fileName, create: Bool = false) throws {
         self.folder = folder
+        self.file = file
         if create { try PosixFile.makeDirectories(folder) }
-        let path = folder + "/" + Self.fileName
+        let path = folder + "/" + file
         guard create || PosixFile.exists(path) else {
             throw CatalogError.missing(path: path)
         }
@@ -94,6 +99,23 @@ public final class Catalog: Sendable {
                     unit INTEGER NOT NULL,
                     statistics TEXT NOT NULL,
                     PRIMARY KEY (run_id, stage, unit)
+                );
+                """)
+        }
+        m.registerMigration("v3-unit-inputs") { db in
+            // What each finished unit of the store stage read of each input: the documents it
+            // found there and the XXH64 of the input's bytes that fall in the unit's range. The
+            // inputs table is derived from these rows (documents summed, fingerprints combined),
+            // so tasks that read different parts of one input never write the same row.
+            try db.execute(sql: """
+                CREATE TABLE build_unit_inputs (
+                    run_id INTEGER NOT NULL REFERENCES runs(id),
+                    unit INTEGER NOT NULL,
+                    ordinal INTEGER NOT NULL,
+                    documents INTEGER NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    checksum TEXT NOT NULL,
+                    PRIMARY KEY (run_id, unit, ordinal)
                 );
                 """)
         }
@@ -175,8 +197,12 @@ public final class Catalog: Sendable {
         }
     }
 
-    public func recordInput(run: Int64, _ input: Input) throws {
-        try write("record input") { db in
+    public func recordInput(run: Int64, _ input: Input) throws { try recordInputs(run: run, [input]) }
+
+    /// Records (or updates) several inputs in one transaction.
+    public func recordInputs(run: Int64, _ inputs: [Input]) throws {
+        try write("record inputs") { db in
+            for input in inputs {
             try db.execute(
                 sql: """
                     INSERT INTO inputs (run_id, ordinal, path, size, fingerprint, documents, status) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -184,6 +210,7 @@ public final class Catalog: Sendable {
                       fingerprint = excluded.fingerprint, documents = excluded.documents, status = excluded.status
                     """,
                 arguments: [run, input.ordinal, input.path, Int64(input.size), input.fingerprint, Int64(input.documents), input.status])
+            }
         }
     }
 
@@ -232,19 +259,77 @@ public final class Catalog: Sendable {
 
     // MARK: Build units
 
-    /// Marks `unit` of `stage` finished, together with the shards it wrote and its statistics
-    /// (`name value` lines), in one transaction: either all of it is recorded or none.
-    public func recordUnit(run: Int64, stage: String, unit: Int, shards: [ShardFileSummary], statistics: [(String, Double)]) throws {
-        let files = try shards.map { ($0, try CatalogPath(path: $0.path, inFolder: folder)) }
-        let text = statistics.map { "\($0.0) \($0.1)" }.joined(separator: "\n")
-        try write("record unit") { db in
-            for (summary, file) in files {
-                try db.execute(
-                    sql: "INSERT INTO shards (run_id, file, records, tokens, bytes, checksum) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [run, file.relative, Int64(summary.records), Int64(summary.tokens), Int64(summary.bytes), hex(summary.checksum)])
+    /// What one finished unit read of one input (see the `build_unit_inputs` table).
+    public struct UnitInput: Equatable, Sendable {
+        public let unit: Int
+        public let ordinal: Int
+        public let documents: UInt64
+        /// Bytes of the input in the unit's range, and their XXH64.
+        public let bytes: UInt64
+        public let checksum: UInt64
+        public init(unit: Int, ordinal: Int, documents: UInt64, bytes: UInt64, checksum: UInt64) {
+            self.unit = unit
+            self.ordinal = ordinal
+            self.documents = documents
+            self.bytes = bytes
+            self.checksum = checksum
+        }
+    }
+
+    /// One finished unit of a stage: its shards, statistics and (store stage) what it read.
+    public struct UnitRecord: Sendable {
+        public let stage: String
+        public let unit: Int
+        public let shards: [ShardFileSummary]
+        public let statistics: [(String, Double)]
+        public let inputs: [UnitInput]
+        public init(stage: String, unit: Int, shards: [ShardFileSummary] = [], statistics: [(String, Double)], inputs: [UnitInput] = []) {
+            self.stage = stage
+            self.unit = unit
+            self.shards = shards
+            self.statistics = statistics
+            self.inputs = inputs
+        }
+    }
+
+    /// Marks `unit` of `stage` finished, together with the shards it wrote, its statistics
+    /// (`name value` lines) and what it read, in one transaction: all of it or none.
+    public func recordUnit(run: Int64, stage: String, unit: Int, shards: [ShardFileSummary], statistics: [(String, Double)],
+                           inputs: [UnitInput] = []) throws {
+        try recordUnits(run: run, [UnitRecord(stage: stage, unit: unit, shards: shards, statistics: statistics, inputs: inputs)])
+    }
+
+    /// Records several finished units in one transaction (a merge writes all its rows so).
+    public func recordUnits(run: Int64, _ records: [UnitRecord]) throws {
+        let files = try records.map { record in try record.shards.map { ($0, try CatalogPath(path: $0.path, inFolder: folder)) } }
+        try write("record units") { db in
+            for (record, files) in zip(records, files) {
+                for (summary, file) in files {
+                    try db.execute(
+                        sql: "INSERT INTO shards (run_id, file, records, tokens, bytes, checksum) VALUES (?, ?, ?, ?, ?, ?)",
+                        arguments: [run, file.relative, Int64(summary.records), Int64(summary.tokens), Int64(summary.bytes), hex(summary.checksum)])
+                }
+                let text = record.statistics.map { "\($0.0) \($0.1)" }.joined(separator: "\n")
+                try db.execute(sql: "INSERT INTO build_units (run_id, stage, unit, statistics) VALUES (?, ?, ?, ?)",
+                               arguments: [run, record.stage, record.unit, text])
+                for input in record.inputs {
+                    try db.execute(sql: "INSERT INTO build_unit_inputs (run_id, unit, ordinal, documents, bytes, checksum) VALUES (?, ?, ?, ?, ?, ?)",
+                                   arguments: [run, input.unit, input.ordinal, Int64(input.documents), Int64(input.bytes), hex(input.checksum)])
+                }
             }
-            try db.execute(sql: "INSERT INTO build_units (run_id, stage, unit, statistics) VALUES (?, ?, ?, ?)",
-                           arguments: [run, stage, unit, text])
+        }
+    }
+
+    /// Every unit-input row of `run`, by unit and input ordinal.
+    public func unitInputs(run: Int64) throws -> [UnitInput] {
+        let rows = try read("list unit inputs") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM build_unit_inputs WHERE run_id = ? ORDER BY unit, ordinal", arguments: [run])
+        }
+        return try rows.map { row in
+            let text: String = row["checksum"]
+            guard let checksum = parseHex(text) else { throw CatalogError.corrupt(path: path, message: "unit input checksum \"\(text)\"") }
+            return UnitInput(unit: row["unit"], ordinal: row["ordinal"], documents: UInt64(row["documents"] as Int64),
+                             bytes: UInt64(row["bytes"] as Int64), checksum: checksum)
         }
     }
 
@@ -290,6 +375,9 @@ public final class Catalog: Sendable {
             }
             for row in try Row.fetchAll(db, sql: "SELECT stage, unit, statistics FROM build_units ORDER BY stage, unit") {
                 lines.append("unit \(row["stage"] as String) \(row["unit"] as Int) \((row["statistics"] as String).replacingNewlines())")
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT unit, ordinal, documents, bytes, checksum FROM build_unit_inputs ORDER BY unit, ordinal") {
+                lines.append("unit-input \(row["unit"] as Int) \(row["ordinal"] as Int) \(row["documents"] as Int64) \(row["bytes"] as Int64) \(row["checksum"] as String)")
             }
             for row in try Row.fetchAll(db, sql: "SELECT name, value FROM statistics ORDER BY name") {
                 lines.append("statistic \(row["name"] as String) \(row["value"] as Double)")

@@ -19,11 +19,12 @@ public final class BertTextFormatReader: DocumentReader {
         try self.init(source: InputCompression(path: path).openSource(path: path), inputOrdinal: inputOrdinal, options: options)
     }
 
-    /// Reads from `source`.
-    public init(source: any ByteSource, inputOrdinal: UInt32, options: ReaderOptions = ReaderOptions()) {
+    /// Reads from `source`; `atInputStart: false` for a part of an input that does not start
+    /// at its first byte (no byte order mark is looked for).
+    public init(source: any ByteSource, inputOrdinal: UInt32, options: ReaderOptions = ReaderOptions(), atInputStart: Bool = true) {
         path = source.path
         self.inputOrdinal = inputOrdinal
-        input = InputLines(source: source, options: options, overlong: options.overlongLines)
+        input = InputLines(source: source, options: options, overlong: options.overlongLines, atInputStart: atInputStart)
     }
 
     public var report: ReaderReport { input.report }

@@ -96,15 +96,20 @@ public struct CorpusInputs: Sendable {
 
     /// Opens `input` and makes the reader for the run's format.
     public func makeReader(for input: CorpusInput) throws -> any DocumentReader {
-        let source = try input.compression.openSource(path: input.path)
+        try makeReader(for: input, source: input.compression.openSource(path: input.path), atInputStart: true)
+    }
+
+    /// The reader of the run's format over `source`, which holds `input` or (`atInputStart`
+    /// false) a part of it that starts at a `DocumentBoundaries` boundary.
+    public func makeReader(for input: CorpusInput, source: any ByteSource, atInputStart: Bool) -> any DocumentReader {
         switch format {
         case .bert:
-            return BertTextFormatReader(source: source, inputOrdinal: input.ordinal, options: options)
+            return BertTextFormatReader(source: source, inputOrdinal: input.ordinal, options: options, atInputStart: atInputStart)
         case .paragraphs:
-            return ParagraphTextReader(source: source, inputOrdinal: input.ordinal, options: options)
+            return ParagraphTextReader(source: source, inputOrdinal: input.ordinal, options: options, atInputStart: atInputStart)
         case .jsonl(let textField, let idField):
             return JSONLinesReader(source: source, inputOrdinal: input.ordinal, textField: textField, idField: idField,
-                                   options: options)
+                                   options: options, atInputStart: atInputStart)
         }
     }
 

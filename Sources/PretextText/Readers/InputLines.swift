@@ -15,10 +15,13 @@ final class InputLines {
     var report = ReaderReport()
     private let lines: LineReader
     private var sanitizer: UTF8Sanitizer
+    /// The source starts at the input's first byte (where a byte order mark may stand).
+    private let atInputStart: Bool
 
-    init(source: any ByteSource, options: ReaderOptions, overlong: LineReader.OverlongPolicy) {
+    init(source: any ByteSource, options: ReaderOptions, overlong: LineReader.OverlongPolicy, atInputStart: Bool = true) {
         path = source.path
         self.options = options
+        self.atInputStart = atInputStart
         lines = LineReader(source: source, maxLineLength: options.maxLineBytes, overlong: overlong,
                            chunkLength: options.readChunkBytes)
         sanitizer = UTF8Sanitizer(policy: options.invalidUTF8)
@@ -47,7 +50,7 @@ final class InputLines {
                 problem(line: piece.lineNumber, "line longer than \(maxLine) bytes split into pieces")
             }
             var line = raw
-            if piece.lineNumber == 1 && !piece.isContinuation && line.count >= 3
+            if atInputStart && piece.lineNumber == 1 && !piece.isContinuation && line.count >= 3
                 && line[0] == 0xEF && line[1] == 0xBB && line[2] == 0xBF {
                 line = UnsafeRawBufferPointer(rebasing: line[3...])
                 report.bomsStripped += 1

@@ -36,14 +36,15 @@ public final class JSONLinesReader: DocumentReader {
                       textField: textField, idField: idField, options: options)
     }
 
-    /// Reads from `source`.
+    /// Reads from `source`; `atInputStart: false` for a part of an input that does not start
+    /// at its first byte (no byte order mark is looked for).
     public init(source: any ByteSource, inputOrdinal: UInt32, textField: String = "text", idField: String? = nil,
-                options: ReaderOptions = ReaderOptions()) {
+                options: ReaderOptions = ReaderOptions(), atInputStart: Bool = true) {
         path = source.path
         self.inputOrdinal = inputOrdinal
         self.textField = textField
         self.idField = idField
-        input = InputLines(source: source, options: options, overlong: .skip)
+        input = InputLines(source: source, options: options, overlong: .skip, atInputStart: atInputStart)
     }
 
     public var report: ReaderReport { input.report }

@@ -1,0 +1,131 @@
+import PretextCore
+
+/// Where documents may begin in a plain (seekable, uncompressed) input file, found from any
+/// byte offset without reading the file from its start: what lets a build cut its inputs into
+/// byte ranges that tasks on different machines read independently.
+///
+/// A *boundary* is a byte offset at which a reader started there sees exactly the documents
+/// a reader of the whole file sees from there on (the same text, segments and cuts; only line
+/// numbers, document ordinals and the count of blank lines before it differ):
+/// - JSON Lines: the start of every line (a record never spans lines);
+/// - BERT text and paragraph text: the start of a line that is not blank and follows a blank
+///   line. Blank here means at most `maxLineBytes` bytes of ASCII white space and NUL, which
+///   every reader also sees as a blank line (NULs are removed, white space trimmed); a line
+///   it cannot be sure of counts as not blank, which only skips a boundary, never makes a
+///   wrong one.
+/// Offset 0 is always a boundary. `next(atOrAfter:)` scans forward from the offset (and back
+/// over at most one line, to see whether the line before is blank) with `pread`s of 64 KiB;
+/// the cost is the distance to the next boundary, not the file's size.
+public struct DocumentBoundaries {
+    public enum Rule: Sendable, Equatable {
+        /// Every line start (JSONL).
+        case lineStart
+        /// A non-blank line after a blank one (BERT text, paragraphs).
+        case blankLineSeparated(maxLineBytes: Int)
+    }
+
+    public let path: String
+    public let size: UInt64
+    public let rule: Rule
+    private let file: PosixFile
+    private var buffer = [UInt8](repeating: 0, count: 64 << 10)
+
+    public init(path: String, size: UInt64, rule: Rule) throws {
+        self.path = path
+        self.size = size
+        self.rule = rule
+        file = try PosixFile(path: path, mode: .readOnly)
+    }
+
+    public init(path: String, size: UInt64, format: CorpusFormat, options: ReaderOptions) throws {
+        switch format {
+        case .jsonl: try self.init(path: path, size: size, rule: .lineStart)
+        case .bert, .paragraphs: try self.init(path: path, size: size, rule: .blankLineSeparated(maxLineBytes: options.maxLineBytes))
+        }
+    }
+
+    @inline(__always)
+    static func isBlankByte(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0B || b == 0x0C || b == 0 }
+
+    /// The first boundary at or after `offset`; `size` when there is none before the end.
+    public mutating func next(atOrAfter offset: UInt64) throws -> UInt64 {
+        if offset == 0 { return 0 }
+        if offset >= size { return size }
+        // The first line start at or after `offset`: just past the first \n at or after offset-1.
+        guard var lineStart = try firstNewline(from: offset - 1).map({ $0 + 1 }) else { return size }
+        guard case .blankLineSeparated(let maxLine) = rule else { return min(lineStart, size) }
+        // Is the line that ends at lineStart-1 blank? Walk back over it (at most maxLine+1 bytes).
+        var previousBlank = try lineBeforeIsBlank(lineStart, maxLine: maxLine)
+        while lineStart < size {
+            // Classify the line at lineStart: scan to its \n.
+            let (blank, nextStart) = try classifyLine(at: lineStart, maxLine: maxLine)
+            if previousBlank && !blank { return lineStart }
+            previousBlank = blank
+            guard let next = nextStart else { return size }
+            lineStart = next
+        }
+        return size
+    }
+
+    /// Offset of the first `\n` at or after `from`, or nil.
+    private mutating func firstNewline(from: UInt64) throws -> UInt64? {
+        var at = from
+        while at < size {
+            let n = try fill(at)
+            if let i = buffer[0..<n].firstIndex(of: 0x0A) { return at + UInt64(i) }
+            at += UInt64(n)
+        }
+        return nil
+    }
+
+    /// Whether the line ending with the `\n` at `lineStart - 1` is blank.
+    private mutating func lineBeforeIsBlank(_ lineStart: UInt64, maxLine: Int) throws -> Bool {
+        var end = lineStart - 1  // the \n
+        var length = 0
+        while end > 0 {
+            let chunk = min(UInt64(buffer.count), end)
+            let from = end - chunk
+            let n = try fill(from, count: Int(chunk))
+            guard n == Int(chunk) else { return false }
+            var i = n - 1
+            while i >= 0 {
+                let b = buffer[i]
+                if b == 0x0A { return length <= maxLine }
+                if !Self.isBlankByte(b) { return false }
+                length += 1
+                if length > maxLine { return false }
+                i -= 1
+            }
+            end = from
+        }
+        return length <= maxLine  // the file's first line
+    }
+
+    /// Whether the line at `start` is blank, and where the next line starts (nil at the end).
+    private mutating func classifyLine(at start: UInt64, maxLine: Int) throws -> (blank: Bool, next: UInt64?) {
+        var at = start
+        var blank = true
+        var length = 0
+        while at < size {
+            let n = try fill(at)
+            for i in 0..<n {
+                let b = buffer[i]
+                if b == 0x0A { return (blank && length <= maxLine, at + UInt64(i) + 1) }
+                if blank && !Self.isBlankByte(b) { blank = false }
+                length += 1
+            }
+            at += UInt64(n)
+        }
+        return (blank && length <= maxLine, nil)
+    }
+
+    /// Reads up to `count` (default: the buffer) bytes at `offset` into the buffer.
+    private mutating func fill(_ offset: UInt64, count: Int? = nil) throws -> Int {
+        let want = min(count ?? buffer.count, Int(min(UInt64(buffer.count), size - offset)))
+        guard want > 0 else { return 0 }
+        let file = self.file
+        let n = try buffer.withUnsafeMutableBytes { try file.readSome(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want]), at: offset) }
+        guard n > 0 else { throw CorpusInputError(path: path, reason: "shorter than its size \(size) (it changed while being read?)") }
+        return n
+    }
+}
