@@ -24,6 +24,7 @@ test: system-libraries
 	swift build --build-tests
 	swift test
 	bash scripts/python-tests.sh
+	bash scripts/distributed-tests.sh
 
 release:
 	swift build -c release --product pretext

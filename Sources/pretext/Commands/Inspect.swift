@@ -19,6 +19,7 @@ struct Inspect: ParsableCommand {
               pretext inspect shards/sample/part-00000.ptxs
               pretext inspect shards/sample --record 3 --vocab shards/sample/vocab.txt
               pretext inspect shards/bert-nsp --record 0 --vocab pipelines/vocab/wordpiece-8k/tokenizer.json
+              pretext inspect shards/bert-nsp --catalog-content > a.txt   # diff two builds' catalogs
             """)
 
     @Argument(help: "A shard folder (with catalog.sqlite) or one shard file.")
@@ -30,8 +31,15 @@ struct Inspect: ParsableCommand {
     @Option(help: "A vocab.txt (one token per line) or a tokenizer.json to decode token ids with.")
     var vocab: String?
 
+    @Flag(help: "Print the catalog's content without times and row ids (runs, inputs, shards, units, statistics): equal for two builds of the same bytes.")
+    var catalogContent = false
+
     func run() throws {
         let vocabulary = try vocab.map(decodingVocabulary)
+        if catalogContent {
+            print(try Catalog(folder: target).contentText(), terminator: "")
+            return
+        }
         if PosixFile.isDirectory(target) {
             let set = try ShardSet(folder: target)
             if let record {

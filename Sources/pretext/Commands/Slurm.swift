@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PretextCore
+import PretextShards
 
 /// `pretext slurm`: a build as Slurm job arrays — tokenize, label, merge — chained with
 /// `afterok` dependencies.
@@ -104,7 +105,18 @@ struct Slurm: ParsableCommand {
             print("\(phase.rawValue): job \(id)\(note)")
             previous = id
         }
-        print("logs: \(folder)/logs; when the merge job has finished: pretext stats \(outputFolder)")
+        guard wait else {
+            print("logs: \(folder)/logs; when the merge job has finished: pretext stats \(outputFolder)")
+            return
+        }
+        // sbatch --wait returns 0 for a job cancelled because a job it depends on failed, so
+        // the build's own record decides: a finished catalog, or the failure is reported.
+        let finished = PosixFile.exists(outputFolder + "/" + Catalog.fileName)
+            && (try? Catalog(folder: outputFolder).runs().last?.status == .finished) == true
+        guard finished else {
+            throw ValidationError("the build did not finish: a task failed, so the jobs after it were cancelled (logs: \(folder)/logs). Fix the cause and submit the same command again: finished tasks are skipped")
+        }
+        print("finished: pretext stats \(outputFolder)")
     }
 
     /// The build flags every element passes on (the pipeline's overrides).

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# A build split over N tasks against one process, in one run: what N machines of a cluster
+# would see, simulated on this one by running the tasks one after another on one core.
+#
+#   bash benchmarks/scale.sh
+#     PIPELINES="bert-nsp gpt-causal"   CORPUS_SET="dev-en big-200"   NS="2 4 8"
+#     WORK=/var/tmp/pretext-bench   CORPORA=/var/tmp/pretext-corpora   VOCAB=/var/tmp/pretext-vocab/minilm
+#
+# For each pipeline and corpus: `pretext build --threads 1` as one process, then for each N
+# the tokenize phase on tasks 0..N-1, the label phase on tasks 0..N-1 and the merge, every
+# process under `taskset -c 0` and /usr/bin/time (wall, user+sys CPU, peak RSS). Figures:
+#   CPU ratio      sum of every task's CPU seconds (both phases) / one process's CPU seconds
+#                  (target <= 1.10: the split does no redundant work);
+#   cluster ratio  (slowest tokenize task + slowest label task) wall x N / one process's wall
+#                  (target <= 1.25: a cluster of N machines runs N / ratio times faster,
+#                  merge aside); the speed-up N / ratio beside it;
+#   merge          wall seconds of the merge (target < 1 s on 200 MB, independent of bytes);
+#   peak RSS       of the largest task.
+# Every split build is checked byte for byte against the one-process build (shards, and the
+# catalog's content without times). bert-nsp uses the real bert-base-uncased vocabulary
+# (NSP negatives cross tasks); gpt-causal its pipeline's byte-level BPE. big-200 is the first
+# 200 MB of big-dev-en. Inputs are read once, untimed, before every run (page cache).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+SHARED="${SHARED:-$ROOT/../shared}"
+WORK="${WORK:-/var/tmp/pretext-bench}"
+CORPORA="${CORPORA:-/var/tmp/pretext-corpora}"
+VOCAB="${VOCAB:-/var/tmp/pretext-vocab/minilm}"
+PIPELINES="${PIPELINES:-bert-nsp gpt-causal}"
+CORPUS_SET="${CORPUS_SET:-dev-en big-200}"
+NS="${NS:-2 4 8}"
+source "$ROOT/benchmarks/tools/setup.sh"
+ensure_corpora
+ensure_vocab
+swift build -c release --product pretext >&2
+PRETEXT="$ROOT/.build/release/pretext"
+S="$WORK/scale"
+rm -rf "$S"
+mkdir -p "$S"
+
+corpus_file() {
+  case "$1" in
+    dev-en) echo "$CORPORA/dev-en/corpus.txt" ;;
+    big-200)
+      local f="$S/big-200.txt"
+      [ -s "$f" ] || python3 "$ROOT/benchmarks/tools/cut_corpus.py" "$CORPORA/big-dev-en/corpus.txt" $((200 * 1000 * 1000)) "$f" >&2
+      echo "$f" ;;
+  esac
+}
+
+# timed OUTFILE CMD... : runs CMD on core 0; appends "wall cpu rss_kb" to OUTFILE.
+timed() {
+  local out="$1"; shift
+  /usr/bin/time -f "%e %U %S %M" -o "$S/time.tmp" taskset -c 0 "$@" > "$S/last.log" 2>&1 || { cat "$S/last.log" >&2; return 1; }
+  awk '{ printf "%s %.3f %s\n", $1, $2 + $3, $4 }' "$S/time.tmp" >> "$out"
+}
+
+# snapshot FOLDER : shard checksums and the catalog's content (no times, no row ids).
+snapshot() {
+  (cd "$1" && sha256sum part-*.ptxs masking.json)
+  python3 - "$1/catalog.sqlite" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for q in ["select config_text, config_hash, seed, tool_version, status from runs",
+          "select ordinal, path, size, fingerprint, documents, status from inputs order by ordinal",
+          "select file, records, tokens, bytes, checksum from shards order by file",
+          "select stage, unit, statistics from build_units order by stage, unit",
+          "select unit, ordinal, documents, bytes, checksum from build_unit_inputs order by unit, ordinal",
+          "select name, value from statistics order by name"]:
+    for row in db.execute(q): print(row)
+PY
+}
+
+REPORT="$S/report.txt"
+{
+  echo "| pipeline | corpus | N | one process wall s / CPU s | sum of task CPU s | CPU ratio (<= 1.10) | slowest tokenize + label task, wall s | cluster ratio (<= 1.25) | speed-up on N machines | merge s | peak RSS per task MB (one process) | same bytes |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+} > "$REPORT"
+for p in $PIPELINES; do
+  pipeline="$ROOT/pipelines/$p.toml"
+  tok=()
+  [ "$p" = "bert-nsp" ] && tok=(--tokenizer "$VOCAB/tokenizer.json" --set tokenizer.max_word_chars=200)
+  for c in $CORPUS_SET; do
+    input="$(corpus_file "$c")"
+    cat "$input" > /dev/null
+    one="$S/$p-$c-one"
+    rm -f "$S/one.t"
+    timed "$S/one.t" "$PRETEXT" build "$pipeline" --input "$input" "${tok[@]}" --output "$one" --threads 1
+    read -r one_wall one_cpu one_rss < "$S/one.t"
+    snapshot "$one" > "$S/one.snap"
+    for n in $NS; do
+      out="$S/$p-$c-$n"
+      rm -f "$S/tok.t" "$S/lab.t" "$S/merge.t"
+      for phase in tokenize label; do
+        for ((i = 0; i < n; i++)); do
+          cat "$input" > /dev/null
+          timed "$S/${phase:0:3}.t" "$PRETEXT" build "$pipeline" --input "$input" "${tok[@]}" --output "$out" --threads 1 --phase "$phase" --task "$i" --tasks "$n"
+        done
+      done
+      timed "$S/merge.t" "$PRETEXT" merge "$out"
+      snapshot "$out" > "$S/split.snap"
+      same=yes
+      cmp -s "$S/one.snap" "$S/split.snap" || { same=NO; diff "$S/one.snap" "$S/split.snap" | head -5 >&2; }
+      read -r merge_wall _ _ < "$S/merge.t"
+      row=$(awk -v n="$n" -v ow="$one_wall" -v oc="$one_cpu" -v orss="$one_rss" -v mw="$merge_wall" '
+        FILENAME ~ /tok/ { if ($1 > tw) tw = $1; cpu += $2; if ($3 > rss) rss = $3 }
+        FILENAME ~ /lab/ { if ($1 > lw) lw = $1; cpu += $2; if ($3 > rss) rss = $3 }
+        END {
+          cluster = tw + lw
+          ratio = cluster * n / ow
+          printf "%.2f / %.2f | %.2f | %.2fx | %.2f + %.2f | %.2fx | %.2fx | %.3f | %d (%d)", ow, oc, cpu, cpu / oc, tw, lw, ratio, n / ratio, mw, rss / 1024, orss / 1024
+        }' "$S/tok.t" "$S/lab.t")
+      echo "| $p | $c | $n | $row | $same |" | tee -a "$REPORT" >&2
+      rm -rf "$out"
+    done
+    rm -rf "$one"
+  done
+done
+echo
+cat "$REPORT"
