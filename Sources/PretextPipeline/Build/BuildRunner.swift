@@ -121,8 +121,20 @@ public final class BuildRunner: Sendable {
         if phase == .all && tasks > 1 && synchronize == nil {
             throw BuildError(message: "--phase all with --tasks \(tasks) needs the tasks to meet between phases (start it with mpirun); otherwise run --phase tokenize, then label, on every task, then merge")
         }
-        let setup = try makeSetup(loadVocabulary: phase != .merge)
-        if try finalCatalogIsComplete(setup) { return .alreadyComplete }
+        let setup: Setup
+        let complete: Bool
+        do {
+            setup = try makeSetup(loadVocabulary: phase != .merge)
+            complete = try finalCatalogIsComplete(setup)
+        } catch {
+            // Under MPI every rank must reach the meeting point, or the others wait forever.
+            if phase == .all, let synchronize { _ = try? synchronize(false) }
+            throw error
+        }
+        if phase == .all, let synchronize {
+            guard try synchronize(true) else { throw BuildError(message: "another task failed to start (see its output); this task stops too") }
+        }
+        if complete { return .alreadyComplete }
         var timings = Timings()
         timings.setup = BuildProgress.now() - runStart
         switch phase {
