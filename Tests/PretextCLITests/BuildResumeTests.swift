@@ -41,6 +41,16 @@ import PretextTestSupport
         return (files, try Catalog(folder: folder).contentText())
     }
 
+    /// `folder` holds exactly `expected`'s shards (no partial files) and catalog content, and verifies.
+    static func expectSame(_ folder: String, as expected: ([String: Data], String)) throws {
+        let resumed = try snapshot(folder)
+        #expect(resumed.0.keys.sorted() == expected.0.keys.sorted(), "no partial files may remain")
+        for (name, data) in expected.0 { #expect(resumed.0[name] == data, "\(name) differs after resume") }
+        #expect(resumed.1 == expected.1)
+        let verify = try CLI.run(["verify", folder])
+        #expect(verify.status == 0, "\(verify.output)")
+    }
+
     /// Starts `pretext arguments…`, sends SIGKILL after `afterMicroseconds` if it still runs;
     /// returns whether it was killed.
     static func runAndKill(_ arguments: [String], afterMicroseconds: Int) throws -> Bool {
@@ -79,12 +89,7 @@ import PretextTestSupport
         let finish = try CLI.run(["build", file])
         #expect(finish.status == 0, "\(finish.output)")
         #expect(kills >= 3, "the build finished too fast to be interrupted")
-        let resumed = try Self.snapshot(folder)
-        #expect(resumed.0.keys.sorted() == expected.0.keys.sorted(), "no partial files may remain")
-        for (name, data) in expected.0 { #expect(resumed.0[name] == data, "\(name) differs after resume") }
-        #expect(resumed.1 == expected.1)
-        let verify = try CLI.run(["verify", folder])
-        #expect(verify.status == 0, "\(verify.output)")
+        try Self.expectSame(folder, as: expected)
         let again = try CLI.run(["build", file])
         #expect(again.output.contains("nothing to do"))
     }
@@ -115,12 +120,7 @@ import PretextTestSupport
         let merged = try CLI.run(["merge", folder])
         #expect(merged.status == 0, "\(merged.output)")
         #expect(kills >= 2, "the tasks finished too fast to be interrupted")
-        let resumed = try Self.snapshot(folder)
-        #expect(resumed.0.keys.sorted() == expected.0.keys.sorted(), "no partial files may remain")
-        for (name, data) in expected.0 { #expect(resumed.0[name] == data, "\(name) differs after resume") }
-        #expect(resumed.1 == expected.1)
-        let verify = try CLI.run(["verify", folder])
-        #expect(verify.status == 0, "\(verify.output)")
+        try Self.expectSame(folder, as: expected)
     }
 
     @Test func badTaskArgumentsAreRefusedClearly() throws {

@@ -122,7 +122,7 @@ extension BuildRunner {
     /// it); a compressed input or a stream whole.
     static func reader(for part: UnitPlan.Part, inputs: CorpusInputs) throws -> (any DocumentReader)? {
         if part.readWhole { return try inputs.makeReader(for: part.input) }
-        let size = try PosixFile(path: part.input.path, mode: .readOnly).size()
+        let size = part.inputSize
         var boundaries = try DocumentBoundaries(path: part.input.path, size: size, format: inputs.format, options: inputs.options)
         let start = try boundaries.next(atOrAfter: part.bytes.lowerBound)
         let end = part.bytes.upperBound >= size ? size : try boundaries.next(atOrAfter: part.bytes.upperBound)

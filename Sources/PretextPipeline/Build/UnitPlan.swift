@@ -29,6 +29,8 @@ public struct UnitPlan: Sendable, Equatable {
         public let bytes: Range<UInt64>
         /// Read whole with a (decompressing) stream, not by range.
         public let readWhole: Bool
+        /// The input's size when planned (`stat`).
+        public let inputSize: UInt64
     }
 
     public let unitBytes: UInt64
@@ -96,12 +98,12 @@ public struct UnitPlan: Sendable, Equatable {
         while i < inputs.count && (starts[i] < hi || u == unitCount - 1) {
             let start = starts[i], size = sizes[i]
             if !splittable[i] {
-                if unit(at: start) == u { parts.append(Part(input: inputs[i], bytes: 0..<size, readWhole: true)) }
+                if unit(at: start) == u { parts.append(Part(input: inputs[i], bytes: 0..<size, readWhole: true, inputSize: size)) }
             } else if size == 0 {
-                if unit(at: start) == u { parts.append(Part(input: inputs[i], bytes: 0..<0, readWhole: false)) }
+                if unit(at: start) == u { parts.append(Part(input: inputs[i], bytes: 0..<0, readWhole: false, inputSize: 0)) }
             } else {
                 let from = max(lo, start), to = min(hi, start + size)
-                if from < to { parts.append(Part(input: inputs[i], bytes: (from - start)..<(to - start), readWhole: false)) }
+                if from < to { parts.append(Part(input: inputs[i], bytes: (from - start)..<(to - start), readWhole: false, inputSize: size)) }
             }
             i += 1
         }

@@ -39,10 +39,11 @@ public final class DocumentStoreIndex: Sendable {
                 let size: UInt64
                 if verify(unit) {
                     let (checksum, bytes) = try FileChecksum.xxh64(ofFile: path)
-                    guard checksum == index.tokensChecksum || bytes != UInt64(index.tokensBytes) else {
+                    size = bytes
+                    // A wrong size is reported as such below; a right size with a wrong hash here.
+                    if size == UInt64(index.tokensBytes) && checksum != index.tokensChecksum {
                         throw DocumentStoreError(path: path, problem: "checksum mismatch")
                     }
-                    size = bytes
                 } else {
                     size = try PosixFile(path: path, mode: .readOnly).size()
                 }
