@@ -1,5 +1,6 @@
 import Testing
 import PretextCore
+import PretextTestSupport
 @testable import PretextText
 
 /// The rules of each stage in Pretext's own words (parity with HF is TokenizerParityTests).
@@ -123,5 +124,33 @@ import PretextCore
         #expect(run("a b a b a b", special: true, apply: false) == [2, 4, 5, 4, 5, 4, 5, 3])
         #expect(run("a b a b a b", special: true, apply: true) == [2, 4, 5, 4, 3, 0, 0, 0])   // 5 - 2 specials = 3 kept, padded to 8
         #expect(run("a b a b a b", special: false, apply: true) == [4, 5, 4, 5, 4, 0, 0, 0])
+    }
+
+    /// tokenizer.json's vocabulary and merges are read by the byte-level scanner: escaped
+    /// keys decode, merges come as "a b" strings or [a, b] pairs, other fields as before.
+    @Test func tokenizerJSONWithEscapesAndBothMergeForms() throws {
+        let wordPiece = #"""
+            {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+             "normalizer": {"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": false, "lowercase": true},
+             "pre_tokenizer": {"type": "BertPreTokenizer"}, "post_processor": null, "decoder": null,
+             "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##", "max_input_chars_per_word": 100,
+                       "vocab": {"[PAD]": 0, "[UNK]": 1, "caf\u00e9": 2, "\"q\"": 3, "##s": 4}}}
+            """#
+        let path = try TemporaryFolder.shared.file(named: "escapes-tokenizer.json", text: wordPiece)
+        let file = try TokenizerFile.load(path)
+        #expect(file.tokenizer.id(of: "café") == 2 && file.tokenizer.id(of: "\"q\"") == 3 && file.tokenizer.vocabularySize == 5)
+        for merges in [#"["a b", "ab c"]"#, #"[["a", "b"], ["ab", "c"]]"#] {
+            let bpe = """
+                {"added_tokens": [], "normalizer": null, "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "use_regex": true},
+                 "post_processor": null, "model": {"type": "BPE", "dropout": null, "vocab": {"a": 0, "b": 1, "c": 2, "ab": 3, "abc": 4}, "merges": \(merges)}}
+                """
+            let bpePath = try TemporaryFolder.shared.file(named: "merges-tokenizer.json", text: bpe)
+            let loaded = try TokenizerFile.load(bpePath)
+            var ids: [UInt32] = [], scratch = TokenizerScratch()
+            Array("abc".utf8).withUnsafeBufferPointer { loaded.encodeSingle($0, addSpecialTokens: false, applyTruncationAndPadding: false, into: &ids, scratch: &scratch) }
+            #expect(ids == [4], "merges \(merges)")
+        }
+        let broken = try TemporaryFolder.shared.file(named: "broken-tokenizer.json", text: #"{"model": {"type": "WordPiece", "vocab": {"a": 0,}}}"#)
+        #expect(throws: TokenizerFile.LoadError.self) { try TokenizerFile.load(broken) }
     }
 }

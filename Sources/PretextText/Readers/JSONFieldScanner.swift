@@ -68,8 +68,69 @@ struct JSONFieldScanner {
 
     // MARK: grammar
 
+    /// The members of the object that is the whole of `object` (white space around it
+    /// allowed), in order: key and value spans, offsets into `object`. For a tokenizer.json
+    /// and its large maps, which JSONSerialization would turn into Foundation objects.
+    static func members(_ object: UnsafeRawBufferPointer) throws(Failure) -> [(key: Span, value: Span)] {
+        var s = JSONFieldScanner(object)
+        var out: [(key: Span, value: Span)] = []
+        try s.wholeObject { _, key, value in out.append((key, value)) }
+        return out
+    }
+
+    /// The elements of the array that is the whole of `array`, in order (offsets into it).
+    static func elements(_ array: UnsafeRawBufferPointer) throws(Failure) -> [Span] {
+        var s = JSONFieldScanner(array)
+        var out: [Span] = []
+        s.skipWhitespace()
+        guard s.i < s.p.count, s.p[s.i] == UInt8(ascii: "[") else { throw s.fail("expected '['") }
+        try s.array(depth: 1) { out.append($0) }
+        s.skipWhitespace()
+        if s.i != s.p.count { throw s.fail("unexpected text after the array") }
+        return out
+    }
+
+    /// The integer the number span `span` of `p` holds, or nil (a fraction, an exponent, or
+    /// out of `Int`'s range).
+    static func integer(_ p: UnsafeRawBufferPointer, _ span: Span) -> Int? {
+        guard span.kind == .number else { return nil }
+        var j = span.start
+        let negative = p[j] == UInt8(ascii: "-")
+        if negative { j += 1 }
+        var v = 0
+        while j < span.end {
+            let d = Int(p[j]) - 48
+            guard d >= 0 && d <= 9 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(d)
+            guard !o1 && !o2 else { return nil }
+            v = a
+            j += 1
+        }
+        return negative ? -v : v
+    }
+
+    /// The text of the string span `span` of `p`, escapes decoded.
+    static func text(_ p: UnsafeRawBufferPointer, _ span: Span) -> String {
+        guard span.hasEscapes else { return String(decoding: UnsafeRawBufferPointer(rebasing: p[span.start..<span.end]), as: UTF8.self) }
+        var out: [UInt8] = []
+        _ = decodeString(p, span, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    // MARK: grammar
+
     private mutating func topLevel(key: [UInt8], secondKey: [UInt8]?) throws(Failure) -> (Span?, Span?) {
         var first: Span?, second: Span?
+        try wholeObject { s, name, v in
+            if s.matches(name, key) { first = v }
+            if let secondKey, s.matches(name, secondKey) { second = v }
+        }
+        return (first, second)
+    }
+
+    /// Walks the object that is the whole input, calling `onMember` with each key and value.
+    private mutating func wholeObject(_ onMember: (inout JSONFieldScanner, Span, Span) -> Void) throws(Failure) {
         skipWhitespace()
         guard i < p.count, p[i] == UInt8(ascii: "{") else {
             throw fail(i < p.count ? "expected '{' (a JSONL line must be one object)" : "empty line")
@@ -86,8 +147,7 @@ struct JSONFieldScanner {
                 try expect(UInt8(ascii: ":"), "expected ':' after a key")
                 skipWhitespace()
                 let v = try value(depth: 1)
-                if matches(name, key) { first = v }
-                if let secondKey, matches(name, secondKey) { second = v }
+                onMember(&self, name, v)
                 skipWhitespace()
                 guard i < p.count else { throw fail("unterminated object") }
                 if p[i] == UInt8(ascii: ",") { i += 1; skipWhitespace(); continue }
@@ -97,7 +157,6 @@ struct JSONFieldScanner {
         }
         skipWhitespace()
         if i != p.count { throw fail("unexpected text after the object") }
-        return (first, second)
     }
 
     private mutating func value(depth: Int) throws(Failure) -> Span {
@@ -149,13 +208,14 @@ struct JSONFieldScanner {
         }
     }
 
-    private mutating func array(depth: Int) throws(Failure) {
+    /// At `[`; leaves `i` after `]`. `onElement` sees each element's span.
+    private mutating func array(depth: Int, _ onElement: (Span) -> Void = { _ in }) throws(Failure) {
         if depth > Self.maxDepth { throw fail("nested deeper than \(Self.maxDepth) levels") }
         i += 1  // [
         skipWhitespace()
         if i < p.count && p[i] == UInt8(ascii: "]") { i += 1; return }
         while true {
-            _ = try value(depth: depth)
+            onElement(try value(depth: depth))
             skipWhitespace()
             guard i < p.count else { throw fail("unterminated array") }
             if p[i] == UInt8(ascii: ",") { i += 1; skipWhitespace(); continue }

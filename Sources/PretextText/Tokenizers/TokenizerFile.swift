@@ -177,10 +177,8 @@ public struct TokenizerFile: Sendable {
         func fail(_ message: String) -> LoadError { LoadError(path: path, message: message) }
         let data = try PosixFile(path: path, mode: .readOnly)
         let bytes = try data.read(count: Int(try data.size()), at: 0)
-        guard let root = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-            throw fail("not a JSON object")
-        }
-        guard let model = root["model"] as? [String: Any], let type = model["type"] as? String else {
+        let (root, model) = try bytes.withUnsafeBytes { try parseTokenizerJSON($0, fail) }
+        guard let model, let type = model["type"] as? String else {
             throw fail("model.type is missing")
         }
         let added = try parseAddedTokens(root["added_tokens"], fail)
@@ -197,6 +195,68 @@ public struct TokenizerFile: Sendable {
         return TokenizerFile(path: path, tokenizer: tokenizer, singleTemplate: single, pairTemplate: pair,
                              truncation: try parseTruncation(root["truncation"], fail),
                              padding: try parsePadding(root["padding"], fail))
+    }
+
+    /// The root object and its `model` object of a tokenizer.json, as Foundation values —
+    /// except the two large members, `model.vocab` (as `[String: Int]`) and `model.merges`
+    /// (as `[Any]` of strings or `[String]` pairs), which are read with the byte-level
+    /// `JSONFieldScanner`: going through JSONSerialization, a 30k-entry vocabulary costs ~50 ms
+    /// of Foundation objects and casts, paid by every task of a distributed build.
+    static func parseTokenizerJSON(_ p: UnsafeRawBufferPointer, _ fail: (String) -> LoadError) throws -> (root: [String: Any], model: [String: Any]?) {
+        func scanned<T>(_ body: () throws(JSONFieldScanner.Failure) -> T) throws -> T {
+            do { return try body() } catch { throw fail("not valid JSON at byte \(error.offset): \(error.message)") }
+        }
+        func slice(_ span: JSONFieldScanner.Span) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: p[span.start..<span.end]) }
+        /// A small value through JSONSerialization; spans are already valid JSON.
+        func foundation(_ span: JSONFieldScanner.Span) throws -> Any {
+            if span.kind == .string { return JSONFieldScanner.text(p, span) }
+            guard let v = try? JSONSerialization.jsonObject(with: Data(slice(span)), options: [.fragmentsAllowed]) else {
+                throw fail("a value at byte \(span.start) cannot be read")
+            }
+            return v
+        }
+        var root: [String: Any] = [:]
+        var model: [String: Any]?
+        for (key, value) in try scanned({ () throws(JSONFieldScanner.Failure) in try JSONFieldScanner.members(p) }) {
+            let name = JSONFieldScanner.text(p, key)
+            guard name == "model" else { root[name] = try foundation(value); continue }
+            guard value.kind == .object else { throw fail("model is not an object") }
+            let object = slice(value)
+            var fields: [String: Any] = [:]
+            for (k, v) in try scanned({ () throws(JSONFieldScanner.Failure) in try JSONFieldScanner.members(object) }) {
+                let field = JSONFieldScanner.text(object, k)
+                switch (field, v.kind) {
+                case ("vocab", .object):
+                    let map = UnsafeRawBufferPointer(rebasing: object[v.start..<v.end])
+                    let entries = try scanned({ () throws(JSONFieldScanner.Failure) in try JSONFieldScanner.members(map) })
+                    var vocab = [String: Int](minimumCapacity: entries.count)
+                    for (token, id) in entries {
+                        guard let n = JSONFieldScanner.integer(map, id) else { throw fail("model.vocab is not a map of token to id") }
+                        vocab[JSONFieldScanner.text(map, token)] = n
+                    }
+                    fields[field] = vocab
+                case ("merges", .array):
+                    let list = UnsafeRawBufferPointer(rebasing: object[v.start..<v.end])
+                    var merges: [Any] = []
+                    for item in try scanned({ () throws(JSONFieldScanner.Failure) in try JSONFieldScanner.elements(list) }) {
+                        switch item.kind {
+                        case .string: merges.append(JSONFieldScanner.text(list, item))
+                        case .array:
+                            let pair = UnsafeRawBufferPointer(rebasing: list[item.start..<item.end])
+                            let parts = try scanned({ () throws(JSONFieldScanner.Failure) in try JSONFieldScanner.elements(pair) })
+                            guard parts.allSatisfy({ $0.kind == .string }) else { throw fail("model.merges entry at byte \(item.start) is not a pair") }
+                            merges.append(parts.map { JSONFieldScanner.text(pair, $0) })
+                        default: throw fail("model.merges entry at byte \(item.start) is not a pair")
+                        }
+                    }
+                    fields[field] = merges
+                default:
+                    fields[field] = try foundation(JSONFieldScanner.Span(start: value.start + v.start, end: value.start + v.end, kind: v.kind, hasEscapes: v.hasEscapes))
+                }
+            }
+            model = fields
+        }
+        return (root, model)
     }
 
     static func parseAddedTokens(_ value: Any?, _ fail: (String) -> LoadError) throws -> AddedTokens {
