@@ -3,7 +3,7 @@
 # would see, simulated on this one by running the tasks one after another on one core.
 #
 #   bash benchmarks/scale.sh
-#     PIPELINES="bert-nsp gpt-causal"   CORPUS_SET="dev-en big-200"   NS="2 4 8"
+#     PIPELINES="bert-nsp gpt-causal"   CORPUS_SET="dev-en big-200"   NS="2 4 8"   REPEAT=3
 #     WORK=/var/tmp/pretext-bench   CORPORA=/var/tmp/pretext-corpora   VOCAB=/var/tmp/pretext-vocab/minilm
 #
 # For each pipeline and corpus: `pretext build --threads 1` as one process, then for each N
@@ -16,6 +16,7 @@
 #                  merge aside); the speed-up N / ratio beside it;
 #   merge          wall seconds of the merge (target < 1 s on 200 MB, independent of bytes);
 #   peak RSS       of the largest task.
+# Each figure is the median of REPEAT runs (the one-process build, and each whole split build).
 # Every split build is checked byte for byte against the one-process build (shards, and the
 # catalog's content without times). bert-nsp uses the real bert-base-uncased vocabulary
 # (NSP negatives cross tasks); gpt-causal its pipeline's byte-level BPE. big-200 is the first
@@ -29,6 +30,7 @@ VOCAB="${VOCAB:-/var/tmp/pretext-vocab/minilm}"
 PIPELINES="${PIPELINES:-bert-nsp gpt-causal}"
 CORPUS_SET="${CORPUS_SET:-dev-en big-200}"
 NS="${NS:-2 4 8}"
+REPEAT="${REPEAT:-3}"
 source "$ROOT/benchmarks/tools/setup.sh"
 ensure_corpora
 ensure_vocab
@@ -76,40 +78,51 @@ REPORT="$S/report.txt"
   echo "| pipeline | corpus | N | one process wall s / CPU s | sum of task CPU s | CPU ratio (<= 1.10) | slowest tokenize + label task, wall s | cluster ratio (<= 1.25) | speed-up on N machines | merge s | peak RSS per task MB (one process) | same bytes |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$REPORT"
+# median FILE COLUMN : the median of one column of a file of numbers.
+median() { sort -n -k"$2","$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'; }
+
 for p in $PIPELINES; do
   pipeline="$ROOT/pipelines/$p.toml"
   tok=()
   [ "$p" = "bert-nsp" ] && tok=(--tokenizer "$VOCAB/tokenizer.json" --set tokenizer.max_word_chars=200)
   for c in $CORPUS_SET; do
     input="$(corpus_file "$c")"
-    cat "$input" > /dev/null
     one="$S/$p-$c-one"
     rm -f "$S/one.t"
-    timed "$S/one.t" "$PRETEXT" build "$pipeline" --input "$input" "${tok[@]}" --output "$one" --threads 1
-    read -r one_wall one_cpu one_rss < "$S/one.t"
+    for ((r = 0; r < REPEAT; r++)); do
+      rm -rf "$one"
+      cat "$input" > /dev/null
+      timed "$S/one.t" "$PRETEXT" build "$pipeline" --input "$input" "${tok[@]}" --output "$one" --threads 1
+    done
+    one_wall=$(median "$S/one.t" 1); one_cpu=$(median "$S/one.t" 2); one_rss=$(median "$S/one.t" 3)
     snapshot "$one" > "$S/one.snap"
     for n in $NS; do
       out="$S/$p-$c-$n"
-      rm -f "$S/tok.t" "$S/lab.t" "$S/merge.t"
-      for phase in tokenize label; do
-        for ((i = 0; i < n; i++)); do
-          cat "$input" > /dev/null
-          timed "$S/${phase:0:3}.t" "$PRETEXT" build "$pipeline" --input "$input" "${tok[@]}" --output "$out" --threads 1 --phase "$phase" --task "$i" --tasks "$n"
-        done
-      done
-      timed "$S/merge.t" "$PRETEXT" merge "$out"
-      snapshot "$out" > "$S/split.snap"
+      rm -f "$S/split.r"
       same=yes
-      cmp -s "$S/one.snap" "$S/split.snap" || { same=NO; diff "$S/one.snap" "$S/split.snap" | head -5 >&2; }
-      read -r merge_wall _ _ < "$S/merge.t"
-      row=$(awk -v n="$n" -v ow="$one_wall" -v oc="$one_cpu" -v orss="$one_rss" -v mw="$merge_wall" '
-        FILENAME ~ /tok/ { if ($1 > tw) tw = $1; cpu += $2; if ($3 > rss) rss = $3 }
-        FILENAME ~ /lab/ { if ($1 > lw) lw = $1; cpu += $2; if ($3 > rss) rss = $3 }
-        END {
-          cluster = tw + lw
-          ratio = cluster * n / ow
-          printf "%.2f / %.2f | %.2f | %.2fx | %.2f + %.2f | %.2fx | %.2fx | %.3f | %d (%d)", ow, oc, cpu, cpu / oc, tw, lw, ratio, n / ratio, mw, rss / 1024, orss / 1024
-        }' "$S/tok.t" "$S/lab.t")
+      for ((r = 0; r < REPEAT; r++)); do
+        rm -rf "$out" "$S/tok.t" "$S/lab.t" "$S/merge.t"
+        for phase in tokenize label; do
+          for ((i = 0; i < n; i++)); do
+            cat "$input" > /dev/null
+            timed "$S/${phase:0:3}.t" "$PRETEXT" build "$pipeline" --input "$input" "${tok[@]}" --output "$out" --threads 1 --phase "$phase" --task "$i" --tasks "$n"
+          done
+        done
+        timed "$S/merge.t" "$PRETEXT" merge "$out"
+        snapshot "$out" > "$S/split.snap"
+        cmp -s "$S/one.snap" "$S/split.snap" || { same=NO; diff "$S/one.snap" "$S/split.snap" | head -5 >&2; }
+        # One line per repetition: CPU sum, slowest tokenize task, slowest label task, merge, RSS.
+        awk -v merge="$(cut -d' ' -f1 "$S/merge.t")" '
+          FILENAME ~ /tok/ { if ($1 > tw) tw = $1; cpu += $2; if ($3 > rss) rss = $3 }
+          FILENAME ~ /lab/ { if ($1 > lw) lw = $1; cpu += $2; if ($3 > rss) rss = $3 }
+          END { printf "%.3f %.3f %.3f %.3f %d %.3f\n", cpu, tw, lw, merge, rss, tw + lw }' "$S/tok.t" "$S/lab.t" >> "$S/split.r"
+      done
+      # Medians over the repetitions (of the CPU sum and of the cluster time).
+      cpu=$(median "$S/split.r" 1); cluster=$(median "$S/split.r" 6); merge=$(median "$S/split.r" 4); rss=$(median "$S/split.r" 5)
+      pair=$(sort -n -k6,6 "$S/split.r" | awk '{ v[NR] = $2 " + " $3 } END { print v[int((NR + 1) / 2)] }')
+      row=$(awk -v n="$n" -v ow="$one_wall" -v oc="$one_cpu" -v orss="$one_rss" -v cpu="$cpu" -v cl="$cluster" -v mw="$merge" -v rss="$rss" -v pair="$pair" 'BEGIN {
+          ratio = cl * n / ow
+          printf "%.2f / %.2f | %.2f | %.2fx | %s | %.2fx | %.2fx | %.3f | %d (%d)", ow, oc, cpu, cpu / oc, pair, ratio, n / ratio, mw, rss / 1024, orss / 1024 }')
       echo "| $p | $c | $n | $row | $same |" | tee -a "$REPORT" >&2
       rm -rf "$out"
     done

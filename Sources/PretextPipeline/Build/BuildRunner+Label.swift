@@ -20,9 +20,9 @@ extension BuildRunner {
         guard let claimed = try claimTask(.label, setup) else { return .built(units: 0, shards: 0, resumedUnits: 0, timings: timings) }
         defer { withExtendedLifetime(claimed.lock) {} }
         let (files, catalog, run) = (claimed.files, claimed.catalog, claimed.run)
-        let vocabulary = setup.vocabulary!
         let plan = setup.plan
         let storeFolder = out + "/" + DocumentStoreFiles.folderName
+        let vocabulary = try setup.vocabulary ?? BuildVocabulary.read(storeFolder: storeFolder)
         let stage2Start = BuildProgress.now()
         let tasks = self.tasks, task = self.task
         let owned = (0..<plan.unitCount).filter { $0 % tasks == task }

@@ -20,12 +20,14 @@ extension BuildRunner {
         let (files, catalog, run) = (claimed.files, claimed.catalog, claimed.run)
         let vocabulary = setup.vocabulary!
         let plan = setup.plan
+        let storeFolder = out + "/" + DocumentStoreFiles.folderName
+        // What the label phase needs of the vocabulary, so its tasks need not load the tokenizer.
+        if task == 0 { try vocabulary.write(storeFolder: storeFolder) }
         // Every task lists every input as planned (path and size); the merge completes the rows
         // (documents, fingerprint) from the units'.
         try catalog.recordInputs(run: run, plan.inputs.enumerated().map { k, input in
             Catalog.Input(ordinal: Int(input.ordinal), path: input.path, size: plan.sizes[k], fingerprint: "", documents: 0, status: "planned")
         })
-        let storeFolder = out + "/" + DocumentStoreFiles.folderName
         let stage1Start = BuildProgress.now()
         let storeDone = try catalog.finishedUnits(run: run, stage: Self.storeStage)
         let todo = (0..<plan.unitCount).filter { $0 % tasks == task && storeDone[$0] == nil }

@@ -105,7 +105,7 @@ public final class BuildRunner: Sendable {
         var configHash: String { hex(XXHash64.hash(configText.utf8)) }
         let inputs: CorpusInputs
         let plan: UnitPlan
-        /// Loaded for `tokenize` and `label` only.
+        /// Loaded for `tokenize` and `all` only (`label` reads the store's copy).
         let vocabulary: BuildVocabulary?
     }
 
@@ -124,7 +124,8 @@ public final class BuildRunner: Sendable {
         let setup: Setup
         let complete: Bool
         do {
-            setup = try makeSetup(loadVocabulary: phase != .merge)
+            // The label phase reads what it needs of the vocabulary from the store.
+            setup = try makeSetup(loadVocabulary: phase == .tokenize || phase == .all)
             complete = try finalCatalogIsComplete(setup)
         } catch {
             // Under MPI every rank must reach the meeting point, or the others wait forever.

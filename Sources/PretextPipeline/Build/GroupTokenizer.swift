@@ -10,7 +10,8 @@ struct GroupTokenizer: Sendable {
 
     init(config: PipelineConfig, vocabulary: BuildVocabulary) {
         splitter = SentenceSplitter(language: SentenceSplitter.Language(rawValue: config.splitterLanguage) ?? .auto)
-        tokenizer = vocabulary.tokenizer
+        guard let tokenizer = vocabulary.tokenizer else { preconditionFailure("tokenizing needs the tokenizer, not the store's vocabulary") }
+        self.tokenizer = tokenizer
         unknownID = vocabulary.unknownID
     }
 

@@ -170,14 +170,13 @@ extension ByteLevelBPETokenizer {
     /// settings that are not byte-level BPE.
     static func fromTokenizerJSON(_ root: [String: Any], _ model: [String: Any], _ added: AddedTokens,
                                   _ fail: (String) -> TokenizerFile.LoadError) throws -> ByteLevelBPETokenizer {
-        guard let vocab = model["vocab"] as? [String: Int] else { throw fail("model.vocab is not a map of token to id") }
+        guard let vocab = model["vocab"] as? TokenizerFile.TokenVocabulary else { throw fail("model.vocab is not a map of token to id") }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let v = model[key] as? String, !v.isEmpty { throw fail("model.\(key) \(v) is not supported for byte-level BPE") }
         }
         if let d = model["dropout"] as? Double, d > 0 { throw fail("model.dropout is not supported (it makes encoding random)") }
         if (model["byte_fallback"] as? Bool) == true { throw fail("model.byte_fallback is not supported") }
-        var byID = [String](repeating: "", count: (vocab.values.max() ?? -1) + 1)
-        for (token, id) in vocab where id >= 0 { byID[id] = token }
+        let byID = vocab.byID
         var pairs: [(String, String)] = []
         for entry in model["merges"] as? [Any] ?? [] {
             if let s = entry as? String {

@@ -197,8 +197,23 @@ public struct TokenizerFile: Sendable {
                              padding: try parsePadding(root["padding"], fail))
     }
 
+    /// `model.vocab` of a tokenizer.json: tokens by id (a token listed twice keeps its last id;
+    /// ids no token has are `filled == false`).
+    struct TokenVocabulary {
+        var byID: [String] = []
+        var filled: [Bool] = []
+        mutating func set(_ token: String, id: Int) {
+            if id >= byID.count {
+                byID += repeatElement("", count: id + 1 - byID.count)
+                filled += repeatElement(false, count: id + 1 - filled.count)
+            }
+            byID[id] = token
+            filled[id] = true
+        }
+    }
+
     /// The root object and its `model` object of a tokenizer.json, as Foundation values —
-    /// except the two large members, `model.vocab` (as `[String: Int]`) and `model.merges`
+    /// except the two large members, `model.vocab` (as a `TokenVocabulary`) and `model.merges`
     /// (as `[Any]` of strings or `[String]` pairs), which are read with the byte-level
     /// `JSONFieldScanner`: going through JSONSerialization, a 30k-entry vocabulary costs ~50 ms
     /// of Foundation objects and casts, paid by every task of a distributed build.
@@ -229,10 +244,12 @@ public struct TokenizerFile: Sendable {
                 case ("vocab", .object):
                     let map = UnsafeRawBufferPointer(rebasing: object[v.start..<v.end])
                     let entries = try scanned({ () throws(JSONFieldScanner.Failure) in try JSONFieldScanner.members(map) })
-                    var vocab = [String: Int](minimumCapacity: entries.count)
+                    var vocab = TokenVocabulary()
                     for (token, id) in entries {
                         guard let n = JSONFieldScanner.integer(map, id) else { throw fail("model.vocab is not a map of token to id") }
-                        vocab[JSONFieldScanner.text(map, token)] = n
+                        guard n >= 0 else { throw fail("model.vocab has negative id for \(JSONFieldScanner.text(map, token))") }
+                        guard n < 1 << 24 else { throw fail("model.vocab has id \(n), more than Pretext's 16M ids") }
+                        vocab.set(JSONFieldScanner.text(map, token), id: n)
                     }
                     fields[field] = vocab
                 case ("merges", .array):
@@ -278,15 +295,9 @@ public struct TokenizerFile: Sendable {
     }
 
     static func parseWordPiece(_ root: [String: Any], _ model: [String: Any], _ added: AddedTokens, _ fail: (String) -> LoadError) throws -> WordPieceTokenizer {
-        guard let vocab = model["vocab"] as? [String: Int] else { throw fail("model.vocab is not a map of token to id") }
-        var byID = [String](repeating: "", count: (vocab.values.max() ?? -1) + 1)
-        var filled = [Bool](repeating: false, count: byID.count)
-        for (token, id) in vocab {
-            guard id >= 0 else { throw fail("model.vocab has negative id for \(token)") }
-            byID[id] = token
-            filled[id] = true
-        }
-        if let hole = filled.firstIndex(of: false) { throw fail("model.vocab has no token with id \(hole)") }
+        guard let vocab = model["vocab"] as? TokenVocabulary else { throw fail("model.vocab is not a map of token to id") }
+        let byID = vocab.byID
+        if let hole = vocab.filled.firstIndex(of: false) { throw fail("model.vocab has no token with id \(hole)") }
         let wordPiece: WordPieceModel
         do {
             wordPiece = try WordPieceModel(
