@@ -121,7 +121,7 @@ import PretextTestSupport
         var other = c
         other.seed = 99
         #expect(throws: BuildTaskFiles.TaskError.self) { try BuildRunner(config: other, task: 1, tasks: 2).run(phase: .tokenize) }
-        var held: TaskLock? = try BuildTaskFiles(output: out, phase: .tokenize, task: 1, tasks: 2).claim(configHash: BuildTaskFilesTestSupport.configHash(out))
+        var held: TaskLock? = try BuildTaskFiles(output: out, phase: .tokenize, task: 1, tasks: 2).claim(configHash: BuildTaskFilesTestSupport.configHash(out), units: BuildTaskFilesTestSupport.units(out))
         do {
             _ = try BuildRunner(config: c, task: 1, tasks: 2).run(phase: .tokenize)
             Issue.record("a second task 1 ran")
@@ -197,4 +197,5 @@ import PretextTestSupport
 /// The configuration hash a build of a folder's tasks agreed on (from its tokenize plan).
 enum BuildTaskFilesTestSupport {
     static func configHash(_ output: String) -> String { BuildTaskFiles.readPlan(output: output, phase: .tokenize)?["config"] ?? "" }
+    static func units(_ output: String) -> Int { BuildTaskFiles.readPlan(output: output, phase: .tokenize)?["units"].flatMap { Int($0) } ?? 0 }
 }

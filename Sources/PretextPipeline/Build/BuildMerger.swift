@@ -82,9 +82,12 @@ public enum BuildMerger {
         if let expectedConfigText, configText != expectedConfigText {
             throw MergeError(message: "\(output) was built with another configuration than this command's")
         }
-        let unitCount = storeUnits.count
+        guard let unitCount = tokenizePlan["units"].flatMap({ Int($0) }) else {
+            throw MergeError(message: "\(output)/\(BuildTaskFiles.folderName)/tokenize.plan has no unit count")
+        }
         guard storeUnits == Set(0..<unitCount) else {
-            throw MergeError(message: "\(output): the store's units are not 0..<\(unitCount) (missing \(Set(0..<(storeUnits.max() ?? 0)).subtracting(storeUnits).sorted().prefix(10)))")
+            let missing = Set(0..<unitCount).subtracting(storeUnits).sorted().prefix(10)
+            throw MergeError(message: "\(output): the tokenize tasks recorded \(storeUnits.count) of the plan's \(unitCount) units (missing \(Array(missing)))")
         }
         var shardCount = 0
         var linked = 0

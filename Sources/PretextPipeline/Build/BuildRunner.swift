@@ -218,7 +218,7 @@ public final class BuildRunner: Sendable {
     /// lives), its catalog and run — or nil when the task has already finished the phase.
     func claimTask(_ phase: BuildPhase, _ setup: Setup) throws -> (files: BuildTaskFiles, lock: TaskLock, catalog: Catalog, run: Int64)? {
         let files = BuildTaskFiles(output: config.outputPath, phase: phase, task: task, tasks: tasks)
-        let lock = try files.claim(configHash: setup.configHash)
+        let lock = try files.claim(configHash: setup.configHash, units: setup.plan.unitCount)
         if files.isDone(configHash: setup.configHash) { return nil }
         let (catalog, run) = try openTaskRun(files, setup)
         return (files, lock, catalog, run)

@@ -62,20 +62,24 @@ public struct BuildTaskFiles: Sendable {
     }
 
     /// The plan text of a phase: what every task of it must agree on.
-    static func planText(configHash: String, tasks: Int) -> String { "config \(configHash)\ntasks \(tasks)\n" }
+    /// `units`: in a phase's plan, the build's unit count (the merge checks every unit is there).
+    static func planText(configHash: String, tasks: Int, units: Int? = nil) -> String {
+        "config \(configHash)\ntasks \(tasks)\n" + (units.map { "units \($0)\n" } ?? "")
+    }
 
     /// The phase plan's fields (`config`, `tasks`), or nil when the phase has not started.
     public static func readPlan(output: String, phase: BuildPhase) -> [String: String]? {
         (try? PosixFile(path: planPath(output: output, phase: phase), mode: .readOnly).readAll()).map { parse(String(decoding: $0, as: UTF8.self)) }
     }
 
-    /// Takes this task's place: checks (or, first, writes) the phase's plan, then takes the
+    /// Takes this task's place: checks (or, first, writes) the phase's plan (configuration,
+    /// task count, unit count), then takes the
     /// task's lock. Throws when the phase runs with another task count or configuration, or
     /// when another process holds the lock. The lock is released when `TaskLock` is dropped.
-    public func claim(configHash: String) throws -> TaskLock {
+    public func claim(configHash: String, units: Int) throws -> TaskLock {
         try PosixFile.makeDirectories(folder)
         let plan = Self.planPath(output: output, phase: phase)
-        let text = Self.planText(configHash: configHash, tasks: tasks)
+        let text = Self.planText(configHash: configHash, tasks: tasks, units: units)
         if !PosixFile.exists(plan) {
             // Write a private file, then link it to the plan's name: link fails if a plan
             // exists, so of tasks starting at once exactly one plan wins, whole.
