@@ -39,25 +39,25 @@ struct Build: ParsableCommand {
               mpirun -np 8 pretext build pipelines/bert-nsp.toml --output /shared/nsp
             """)
 
-    @Argument(help: "Pipeline file (TOML).")
+    @Argument(help: "Pipeline file (TOML), e.g. pipelines/bert-nsp.toml.")
     var pipeline: String
 
-    @Option(name: .customLong("input"), help: "Input file or folder (repeatable; replaces input.paths).")
+    @Option(name: .customLong("input"), help: "Input file or folder (repeatable; replaces input.paths), e.g. --input corpora/sample-en.")
     var inputs: [String] = []
 
-    @Option(help: "Output folder (replaces output.path); shared by every task of a split build.")
+    @Option(help: "Output folder (replaces output.path); shared by every task of a split build, e.g. --output shards/wiki.")
     var output: String?
 
-    @Option(help: "tokenizer.json, vocab.txt or vocab.json (replaces tokenizer.path).")
+    @Option(help: "tokenizer.json, vocab.txt or vocab.json (replaces tokenizer.path), e.g. --tokenizer vocab/tokenizer.json.")
     var tokenizer: String?
 
     @Option(name: .customLong("set"), help: "Override a key: --set task.max_seq_length=256 (repeatable).")
     var overrides: [String] = []
 
-    @Option(help: "Worker threads for tokenizing and labeling (reading and writing run beside them on one thread each).")
+    @Option(help: "Worker threads for tokenizing and labeling (reading and writing run beside them on one thread each), e.g. --threads 4.")
     var threads: Int = 1
 
-    @Flag(inversion: .prefixedNo, help: "Keep each worker thread on one CPU (of those the process may use, round robin).")
+    @Flag(inversion: .prefixedNo, help: "Keep each worker thread on one CPU (of those the process may use, round robin); --no-pin-threads turns it off.")
     var pinThreads = true
 
     @Option(help: "Which phase to run: tokenize, label, merge or all (e.g. --phase tokenize).")

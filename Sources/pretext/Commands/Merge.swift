@@ -21,13 +21,13 @@ struct Merge: ParsableCommand {
               pretext merge /shared/nsp --into /shared/nsp-release --verify
             """)
 
-    @Argument(help: "The build's output folder (the --output of its tasks).")
+    @Argument(help: "The build's output folder (the --output of its tasks), e.g. pretext merge shards/wiki.")
     var folder: String
 
     @Option(help: "Another folder to place the merged shard set in (hard links; e.g. --into shards/release).")
     var into: String?
 
-    @Flag(help: "Re-read every shard and check its XXH64 against its catalog row (O(bytes)).")
+    @Flag(help: "Re-read every shard and check its XXH64 against its catalog row (O(bytes)), e.g. pretext merge shards/wiki --verify.")
     var verify = false
 
     func run() throws {

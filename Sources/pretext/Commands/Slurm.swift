@@ -26,19 +26,19 @@ struct Slurm: ParsableCommand {
               pretext slurm pipelines/gpt-causal.toml --tasks 8 --output /shared/gpt --wait
             """)
 
-    @Argument(help: "Pipeline file (TOML).")
+    @Argument(help: "Pipeline file (TOML), e.g. pipelines/bert-nsp.toml.")
     var pipeline: String
 
-    @Option(help: "Output folder, on shared storage (replaces output.path; required).")
+    @Option(help: "Output folder, on shared storage (replaces output.path; required), e.g. --output /shared/pretext/wiki.")
     var output: String
 
     @Option(help: "Array elements per phase (e.g. --tasks 64).")
     var tasks: Int
 
-    @Option(name: .customLong("input"), help: "Input file or folder (repeatable; replaces input.paths).")
+    @Option(name: .customLong("input"), help: "Input file or folder (repeatable; replaces input.paths), e.g. --input /shared/corpora/wiki.")
     var inputs: [String] = []
 
-    @Option(help: "tokenizer.json, vocab.txt or vocab.json (replaces tokenizer.path).")
+    @Option(help: "tokenizer.json, vocab.txt or vocab.json (replaces tokenizer.path), e.g. --tokenizer /shared/vocab/tokenizer.json.")
     var tokenizer: String?
 
     @Option(name: .customLong("set"), help: "Override a pipeline key: --set task.max_seq_length=256 (repeatable).")
@@ -65,10 +65,10 @@ struct Slurm: ParsableCommand {
     @Option(help: "The pretext binary the jobs run (default: this one), e.g. --pretext /shared/bin/pretext.")
     var pretext: String?
 
-    @Flag(help: "Print the scripts and the sbatch commands; write and submit nothing.")
+    @Flag(help: "Print the scripts and the sbatch commands; write and submit nothing (e.g. pretext slurm P.toml --tasks 4 --output DIR --dry-run).")
     var dryRun = false
 
-    @Flag(help: "Wait until the merge job has ended (sbatch --wait); exit non-zero if any job failed.")
+    @Flag(help: "Wait until the merge job has ended (sbatch --wait); exit non-zero if any job failed (e.g. in a script: pretext slurm … --wait && pretext stats DIR).")
     var wait = false
 
     func validate() throws {
