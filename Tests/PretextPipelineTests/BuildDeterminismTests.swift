@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import Testing
 import PretextCore
 import PretextShards
@@ -86,6 +87,33 @@ import PretextTestSupport
         for (name, data) in a.files { #expect(data == b.files[name], "\(name) differs") }
         #expect(a.catalog == b.catalog)
         #expect(try ShardSetVerifier.verify(folder: split).isClean)
+    }
+
+    /// The first tokenize task compiles the tokenizer into store/tokenizer.image and the others
+    /// map it; a damaged image is reported, replaced, and changes no byte of the output.
+    @Test func tokenizeTasksShareTheCompiledTokenizer() throws {
+        let single = try TemporaryFolder.shared.folder(named: "image-single")
+        _ = try BuildRunner(config: Self.config(task: .nsp, output: single)).run()
+        let out = try TemporaryFolder.shared.folder(named: "image-split")
+        let c = Self.config(task: .nsp, output: out)
+        let image = out + "/store/" + BuildTokenizer.imageFileName
+        let lines = Mutex<[String]>([])
+        let log: @Sendable (String) -> Void = { line in lines.withLock { $0.append(line) } }
+        _ = try BuildRunner(config: c, task: 0, tasks: 3, log: log).run(phase: .tokenize)
+        let written = try PosixFile(path: image, mode: .readOnly).readAll()
+        _ = try BuildRunner(config: c, task: 1, tasks: 3, log: log).run(phase: .tokenize)
+        #expect(try PosixFile(path: image, mode: .readOnly).readAll() == written)
+        var damaged = written
+        damaged[written.count / 2] ^= 1
+        try PosixFile.writeAtomically(damaged, to: image)
+        _ = try BuildRunner(config: c, task: 2, tasks: 3, log: log).run(phase: .tokenize)
+        #expect(lines.withLock { $0 }.contains { $0.contains("checksum mismatch") })
+        #expect(try PosixFile(path: image, mode: .readOnly).readAll() == written)
+        for i in 0..<3 { _ = try BuildRunner(config: c, task: i, tasks: 3).run(phase: .label) }
+        _ = try BuildRunner(config: c).run(phase: .merge)
+        let a = try Self.snapshot(single), b = try Self.snapshot(out)
+        #expect(a.files == b.files)
+        #expect(a.catalog == b.catalog)
     }
 
     /// Every unit is tokenized once in the whole job: the tasks' store rows partition the units.

@@ -175,18 +175,15 @@ public final class BuildRunner: Sendable {
         }
     }
 
-    /// Loads the tokenizer (on another thread, while this one opens the inputs and makes the
-    /// plan) and makes the configuration text.
+    /// Loads the tokenizer (through the store's image, `BuildTokenizer`; on another thread,
+    /// while this one opens the inputs and makes the plan) and makes the configuration text.
     private func makeSetup(loadVocabulary: Bool) throws -> Setup {
-        var vocabOptions = TokenizerFile.VocabFileOptions()
-        vocabOptions.normalizer.lowercase = config.lowercase
-        vocabOptions.maxInputCharactersPerWord = config.maxWordCharacters
         let (fingerprint, _) = try FileChecksum.xxh64(ofFile: config.tokenizerPath)
-        let tokenizerPath = config.tokenizerPath, options = vocabOptions
+        let config = self.config, log = self.log
         let loaded = Mutex<BuildVocabulary?>(nil)
         let loading = BackgroundTask {
             guard loadVocabulary else { return }
-            let vocabulary = try BuildVocabulary(file: try TokenizerFile.load(tokenizerPath, vocabOptions: options))
+            let vocabulary = try BuildVocabulary(file: try BuildTokenizer.load(config, fingerprint: fingerprint, log: log).file)
             loaded.withLock { $0 = vocabulary }
         }
         let opened = Result { () throws -> (CorpusInputs, UnitPlan) in

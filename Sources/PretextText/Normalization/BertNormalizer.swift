@@ -30,8 +30,8 @@ public struct BertNormalizer: Sendable {
 
     /// Per-scalar action for U+0000…U+FFFF: `keep` (copy the bytes), `remove`, or
     /// `(offset << 5) | length` of the replacement's UTF-8 bytes in `pool`.
-    private let bmp: [UInt32]
-    private let pool: [UInt8]
+    let bmp: [UInt32]
+    let pool: [UInt8]
     /// Bit b set when ASCII byte b is kept as it is (bytes 0…63, then 64…127): runs of such
     /// bytes are copied in one go.
     private let asciiKeptLow: UInt64, asciiKeptHigh: UInt64
@@ -39,7 +39,6 @@ public struct BertNormalizer: Sendable {
     static let remove: UInt32 = 0xFFFF_FFFF
 
     public init(options: Options = Options()) {
-        self.options = options
         var table = [UInt32](repeating: Self.keep, count: 0x10000)
         var pool: [UInt8] = []
         var scratch: [UInt8] = []
@@ -81,10 +80,18 @@ public struct BertNormalizer: Sendable {
             table[Int(c)] = (UInt32(pool.count) << 5) | UInt32(scratch.count)
             pool.append(contentsOf: scratch)
         }
-        bmp = table
+        self.init(options: options, bmp: table, pool: pool)
+    }
+
+    /// A normalizer over tables built before (read from a `TokenizerImage`): `bmp` has
+    /// 0x10000 entries, each `keep`, `remove` or a `(offset << 5) | length` inside `pool`.
+    init(options: Options, bmp: [UInt32], pool: [UInt8]) {
+        precondition(bmp.count == 0x10000, "a BMP table has 0x10000 entries")
+        self.options = options
+        self.bmp = bmp
         self.pool = pool
         var low: UInt64 = 0, high: UInt64 = 0
-        for b in 0..<128 where table[b] == Self.keep {
+        for b in 0..<128 where bmp[b] == Self.keep {
             if b < 64 { low |= 1 << UInt64(b) } else { high |= 1 << UInt64(b - 64) }
         }
         (asciiKeptLow, asciiKeptHigh) = (low, high)

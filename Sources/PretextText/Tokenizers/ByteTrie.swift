@@ -14,15 +14,18 @@ import Glibc
 /// in the hot loop costs no reference counting per access (arrays inside a struct would be
 /// retained on every copy, and those atomic counts stop two threads from scaling).
 public final class ByteTrie: @unchecked Sendable {
-    private let rootChildren: UnsafeMutablePointer<Int32>
-    private let edgeStart: UnsafeMutablePointer<Int32>
-    private let edgeBytes: UnsafeMutablePointer<UInt8>
-    private let edgeTargets: UnsafeMutablePointer<Int32>
-    private let value: UnsafeMutablePointer<Int32>
-    private let nodeCount: Int
-    private let edgeCount: Int
+    let rootChildren: UnsafePointer<Int32>
+    let edgeStart: UnsafePointer<Int32>
+    let edgeBytes: UnsafePointer<UInt8>
+    let edgeTargets: UnsafePointer<Int32>
+    let value: UnsafePointer<Int32>
+    let nodeCount: Int
+    let edgeCount: Int
     /// Number of distinct keys.
     public let count: Int
+    /// The memory the buffers live in when they are not the trie's own (a mapped
+    /// `TokenizerImage`); nil when the trie allocated them and frees them in `deinit`.
+    private let owner: AnyObject?
 
     /// Keys for a trie, flattened: key k is `pool[starts[k] ..< starts[k + 1]]` with id
     /// `ids[k]`. Filling one costs no allocation per key.
@@ -156,21 +159,40 @@ public final class ByteTrie: @unchecked Sendable {
         count = unique
         nodeCount = nodes
         edgeCount = edges
-        edgeStart = starts
-        edgeBytes = bytes
-        edgeTargets = targets
-        value = values
-        rootChildren = .allocate(capacity: 256)
-        rootChildren.initialize(repeating: -1, count: 256)
-        for e in 0..<Int(starts[1]) { rootChildren[Int(bytes[e])] = targets[e] }
+        edgeStart = UnsafePointer(starts)
+        edgeBytes = UnsafePointer(bytes)
+        edgeTargets = UnsafePointer(targets)
+        value = UnsafePointer(values)
+        let root = UnsafeMutablePointer<Int32>.allocate(capacity: 256)
+        root.initialize(repeating: -1, count: 256)
+        for e in 0..<Int(starts[1]) { root[Int(bytes[e])] = targets[e] }
+        rootChildren = UnsafePointer(root)
+        owner = nil
+    }
+
+    /// A trie over buffers that `owner` keeps alive (read from a `TokenizerImage`, already
+    /// checked by `TokenizerImage.readTrie`: every edge range, target and root entry lies
+    /// inside the trie).
+    init(count: Int, nodeCount: Int, edgeCount: Int, rootChildren: UnsafePointer<Int32>, edgeStart: UnsafePointer<Int32>,
+         edgeBytes: UnsafePointer<UInt8>, edgeTargets: UnsafePointer<Int32>, value: UnsafePointer<Int32>, owner: AnyObject) {
+        self.count = count
+        self.nodeCount = nodeCount
+        self.edgeCount = edgeCount
+        self.rootChildren = rootChildren
+        self.edgeStart = edgeStart
+        self.edgeBytes = edgeBytes
+        self.edgeTargets = edgeTargets
+        self.value = value
+        self.owner = owner
     }
 
     deinit {
-        rootChildren.deallocate()
-        edgeStart.deallocate()
-        edgeBytes.deallocate()
-        edgeTargets.deallocate()
-        value.deallocate()
+        guard owner == nil else { return }
+        UnsafeMutablePointer(mutating: rootChildren).deallocate()
+        UnsafeMutablePointer(mutating: edgeStart).deallocate()
+        UnsafeMutablePointer(mutating: edgeBytes).deallocate()
+        UnsafeMutablePointer(mutating: edgeTargets).deallocate()
+        UnsafeMutablePointer(mutating: value).deallocate()
     }
 
     /// The id of exactly `key`, or nil.

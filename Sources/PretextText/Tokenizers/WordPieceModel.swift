@@ -14,8 +14,10 @@ public struct WordPieceModel: Sendable {
     public let unknownID: UInt32
     public let continuingSubwordPrefix: String
     public let maxInputCharactersPerWord: Int
-    private let initial: ByteTrie
-    private let continuation: ByteTrie
+    let initial: ByteTrie
+    /// The continuation pieces with the prefix removed (the same trie as `initial` when the
+    /// prefix is empty).
+    let continuation: ByteTrie
 
     public struct UnknownTokenMissing: Error, CustomStringConvertible {
         public let token: String
@@ -54,6 +56,17 @@ public struct WordPieceModel: Sendable {
         }
         guard let unk = initial.id(of: Array(unknownToken.utf8)) else { throw UnknownTokenMissing(token: unknownToken) }
         unknownID = UInt32(unk)
+    }
+
+    /// A model over tries built before (read from a `TokenizerImage`).
+    init(vocabulary: [String], unknownID: UInt32, continuingSubwordPrefix: String, maxInputCharactersPerWord: Int,
+         initial: ByteTrie, continuation: ByteTrie) {
+        self.vocabulary = vocabulary
+        self.unknownID = unknownID
+        self.continuingSubwordPrefix = continuingSubwordPrefix
+        self.maxInputCharactersPerWord = maxInputCharactersPerWord
+        self.initial = initial
+        self.continuation = continuation
     }
 
     /// The id of a whole token string (for special tokens and tests).

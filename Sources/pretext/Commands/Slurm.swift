@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PretextCore
+import PretextPipeline
 import PretextShards
 
 /// `pretext slurm`: a build as Slurm job arrays — tokenize, label, merge — chained with
@@ -18,7 +19,9 @@ struct Slurm: ParsableCommand {
             element is rerun by submitting the same command again: finished tasks return at
             once, the failed one resumes from its catalog, and nothing is done twice. The
             output folder, the pipeline, the inputs and this pretext binary must be on storage
-            every node sees. Job logs go to OUTPUT/slurm/logs/.
+            every node sees. Job logs go to OUTPUT/slurm/logs/. Before it submits, the
+            tokenizer is compiled once into OUTPUT/store/tokenizer.image, so no element parses
+            the tokenizer file itself.
 
             Examples:
               pretext slurm pipelines/bert-nsp.toml --tasks 64 --output /shared/nsp --partition cpu --time 1:00:00 --cpus-per-task 4
@@ -78,7 +81,7 @@ struct Slurm: ParsableCommand {
 
     func run() throws {
         // Refuse a broken pipeline or flag here, not in 64 jobs later.
-        _ = try Build.loadConfig(pipeline: pipeline, overrides: overrides, inputs: inputs, output: output, tokenizer: tokenizer)
+        let config = try Build.loadConfig(pipeline: pipeline, overrides: overrides, inputs: inputs, output: output, tokenizer: tokenizer)
         let workingDirectory = FileManager.default.currentDirectoryPath
         func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : workingDirectory + "/" + path }
         let binary = pretext.map(absolute) ?? Self.executablePath()
@@ -95,6 +98,8 @@ struct Slurm: ParsableCommand {
             return
         }
         try PosixFile.makeDirectories(folder + "/logs")
+        // Once here instead of in every tokenize element (BuildTokenizer).
+        try BuildTokenizer.prepare(config) { FileHandle.standardError.write(Data("pretext slurm: \($0)\n".utf8)) }
         var previous: String?
         for phase in SlurmScripts.Phase.allCases {
             let path = folder + "/" + phase.rawValue + ".sbatch"

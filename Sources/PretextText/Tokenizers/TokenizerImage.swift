@@ -1,0 +1,311 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PretextCore
+
+/// A WordPiece `TokenizerFile` compiled to one binary file that loads in well under a
+/// millisecond: the tries, the normalizer's table, the vocabulary and the file's templates
+/// laid out as they are in memory, so loading is one `mmap`, one checksum and a few copies.
+///
+/// Parsing a 30k tokenizer.json and building its tries and normalizer table costs about
+/// 140 M instructions (~30 ms); a build split over N tasks pays that in every tokenize task,
+/// which on a small corpus is most of what the split adds. The build keeps an image in its
+/// store (`BuildTokenizer`), written by the first process that parses the source.
+///
+/// Layout (little-endian; every section starts 4-byte aligned, so the tries' `Int32` arrays
+/// are used in place from the mapping):
+///
+///     "PTXTOKI1"  u32 format  u32 0  u64 key  u64 payload length  payload  u64 XXH64(all before)
+///     payload: templates (single, pair) · truncation · padding · added tokens · normalizer
+///              (options, 0x10000 × u32 BMP table, pool) · model (unknown id, max chars,
+///              prefix, vocabulary offsets and bytes) · initial trie · continuation trie
+///     trie:    u32 keys, nodes, edges · i32 root[256] · i32 edgeStart[nodes + 1]
+///              · i32 value[nodes] · i32 target[edges] · u8 byte[edges]
+///
+/// `key` names the source: its fingerprint with the load options, the tool version and the
+/// format, so an image of another file, other options or another Pretext is never used.
+/// Byte-level BPE has no image yet (`encode` returns nil); its files load from source.
+public enum TokenizerImage {
+    public static let magic: [UInt8] = Array("PTXTOKI1".utf8)
+    public static let formatVersion: UInt32 = 1
+
+    /// An image that cannot be used: wrong magic or format, truncated, bad checksum, or a
+    /// structure that does not hold (a trie edge outside the trie, an id outside the
+    /// vocabulary).
+    public struct Unreadable: Error, CustomStringConvertible, Sendable {
+        public let path: String
+        public let problem: String
+        public var description: String { "\(path): tokenizer image \(problem)" }
+    }
+
+    /// The key of an image of the source file with `fingerprint` (XXH64 of its bytes) loaded
+    /// with `options`.
+    public static func key(sourceFingerprint fingerprint: UInt64, options: TokenizerFile.VocabFileOptions) -> UInt64 {
+        XXHash64.hash("\(fingerprint) \(options) \(PretextVersion.current) \(formatVersion)".utf8)
+    }
+
+    static var hostIsLittleEndian: Bool { UInt32(1).littleEndian == 1 }
+
+    // MARK: writing
+
+    /// The image of `file` under `key`, or nil when its tokenizer has no image form.
+    public static func encode(_ file: TokenizerFile, key: UInt64) -> [UInt8]? {
+        guard hostIsLittleEndian, let wp = file.tokenizer as? WordPieceTokenizer else { return nil }
+        var w = LittleEndianWriter(capacity: 4 << 20)
+        w.append(bytes: magic)
+        w.append(formatVersion)
+        w.append(UInt32(0))
+        w.append(key)
+        let lengthAt = w.count
+        w.append(UInt64(0))
+        let payloadStart = w.count
+        func pad() { while w.count % 4 != 0 { w.append(UInt8(0)) } }
+        func bytes(_ b: some Collection<UInt8>) { w.append(UInt32(b.count)); w.append(bytes: b); pad() }
+        func flag(_ b: Bool) { w.append(UInt32(b ? 1 : 0)) }
+        func template(_ pieces: [TokenizerFile.TemplatePiece]) {
+            w.append(UInt32(pieces.count))
+            for piece in pieces {
+                switch piece {
+                case .special(let id, let type): w.append(UInt32(0)); w.append(id); w.append(type)
+                case .sequenceA(let type): w.append(UInt32(1)); w.append(UInt32(0)); w.append(type)
+                case .sequenceB(let type): w.append(UInt32(2)); w.append(UInt32(0)); w.append(type)
+                }
+            }
+        }
+        template(file.singleTemplate)
+        template(file.pairTemplate)
+        flag(file.truncation != nil)
+        w.append(UInt32(file.truncation?.maxLength ?? 0)); flag(file.truncation?.fromLeft ?? false)
+        flag(file.padding != nil)
+        flag(file.padding?.fixedLength != nil); w.append(UInt32(file.padding?.fixedLength ?? 0))
+        w.append(file.padding?.padID ?? 0)
+        flag(file.padding?.padToMultipleOf != nil); w.append(UInt32(file.padding?.padToMultipleOf ?? 0))
+        flag(file.padding?.fromLeft ?? false)
+        w.append(UInt32(wp.addedTokens.tokens.count))
+        for t in wp.addedTokens.tokens {
+            w.append(t.id)
+            w.append(UInt32((t.special ? 1 : 0) | (t.singleWord ? 2 : 0) | (t.leftStrip ? 4 : 0) | (t.rightStrip ? 8 : 0)))
+            bytes(t.content.utf8)
+        }
+        flag(wp.normalizer != nil)
+        if let n = wp.normalizer {
+            flag(n.options.cleanText); flag(n.options.handleChineseCharacters)
+            w.append(UInt32(n.options.stripAccents.map { $0 ? 1 : 0 } ?? 2)); flag(n.options.lowercase)
+            n.bmp.withUnsafeBytes { w.append(bytes: $0) }
+            bytes(n.pool)
+        }
+        let model = wp.model
+        w.append(model.unknownID)
+        w.append(UInt32(model.maxInputCharactersPerWord))
+        bytes(model.continuingSubwordPrefix.utf8)
+        w.append(UInt32(model.vocabulary.count))
+        var offset: UInt32 = 0
+        w.append(offset)
+        for token in model.vocabulary { offset += UInt32(token.utf8.count); w.append(offset) }
+        for token in model.vocabulary { w.append(bytes: token.utf8) }
+        pad()
+        let same = model.continuation === model.initial
+        flag(same)
+        writeTrie(model.initial, &w)
+        if !same { writeTrie(model.continuation, &w) }
+        let payloadLength = UInt64(w.count - payloadStart)
+        withUnsafeBytes(of: payloadLength.littleEndian) { raw in
+            for i in 0..<8 { w.bytes[lengthAt + i] = raw[i] }
+        }
+        w.append(XXHash64.hash(w.bytes))
+        return w.bytes
+    }
+
+    static func writeTrie(_ t: ByteTrie, _ w: inout LittleEndianWriter) {
+        w.append(UInt32(t.count)); w.append(UInt32(t.nodeCount)); w.append(UInt32(t.edgeCount))
+        func ints(_ p: UnsafePointer<Int32>, _ n: Int) { w.append(bytes: UnsafeRawBufferPointer(start: p, count: n * 4)) }
+        ints(t.rootChildren, 256)
+        ints(t.edgeStart, t.nodeCount + 1)
+        ints(t.value, t.nodeCount)
+        ints(t.edgeTargets, t.edgeCount)
+        w.append(bytes: UnsafeBufferPointer(start: t.edgeBytes, count: t.edgeCount))
+        while w.count % 4 != 0 { w.append(UInt8(0)) }
+    }
+
+    /// Writes `image` to `path` through a temporary file of this process and a rename, so a
+    /// reader sees the old file or the whole new one, and two processes writing the same
+    /// image at once do not interleave. No fsync: a torn image fails its checksum and is
+    /// rebuilt from the source.
+    public static func write(_ image: [UInt8], to path: String) throws {
+        let partial = path + ".partial-\(getpid())"
+        do {
+            let file = try PosixFile(path: partial, mode: .createTruncate)
+            try file.writeAll(image)
+            try file.close()
+            try PosixFile.rename(partial, to: path)
+        } catch {
+            try? PosixFile.removeIfPresent(partial)
+            throw error
+        }
+    }
+
+    // MARK: reading
+
+    /// The tokenizer of the image at `path`, or nil when the image is of another key (another
+    /// source, options or Pretext). Throws `Unreadable` for an image that is damaged.
+    /// `sourcePath` becomes the loaded file's `path`.
+    public static func read(_ path: String, key: UInt64, sourcePath: String) throws -> TokenizerFile? {
+        let mapped = try MappedFile(path: path)
+        func fail(_ problem: String) -> Unreadable { Unreadable(path: path, problem: problem) }
+        guard hostIsLittleEndian else { throw fail("needs a little-endian host") }
+        let raw = mapped.bytes
+        guard raw.count >= 32 + 8, raw.starts(with: magic) else { throw fail("has no PTXTOKI1 header (or is truncated)") }
+        var c = ByteCursor(raw, offset: 8)
+        do {
+            let format = try c.read(UInt32.self)
+            guard format == formatVersion else { throw fail("has format \(format), not \(formatVersion)") }
+            _ = try c.read(UInt32.self)
+            guard try c.read(UInt64.self) == key else { return nil }
+            let payloadLength = try c.read(UInt64.self)
+            guard payloadLength == UInt64(raw.count - 32 - 8) else { throw fail("length \(raw.count) does not match its header") }
+            let stored = raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self)
+            guard XXHash64.hash(UnsafeRawBufferPointer(rebasing: raw[0..<(raw.count - 8)])) == UInt64(littleEndian: stored) else {
+                throw fail("checksum mismatch")
+            }
+            return try decodePayload(&c, mapped, sourcePath: sourcePath, fail)
+        } catch let error as ByteCursor.OutOfBounds {
+            throw fail("is truncated: \(error)")
+        }
+    }
+
+    private static func decodePayload(_ c: inout ByteCursor, _ owner: MappedFile, sourcePath: String,
+                                      _ fail: (String) -> Unreadable) throws -> TokenizerFile {
+        func u32() throws -> UInt32 { try c.read(UInt32.self) }
+        func count(_ limit: Int = 1 << 26) throws -> Int {
+            let n = Int(try u32())
+            guard n <= limit, n <= c.remaining else { throw fail("declares \(n) items at byte \(c.offset - 4), more than it holds") }
+            return n
+        }
+        func align() throws { if c.offset % 4 != 0 { try c.skip(4 - c.offset % 4) } }
+        func bytes() throws -> UnsafeRawBufferPointer { let n = try count(); let b = try c.take(n); try align(); return b }
+        func text() throws -> String { String(decoding: try bytes(), as: UTF8.self) }
+        func flag() throws -> Bool { try u32() != 0 }
+        func template() throws -> [TokenizerFile.TemplatePiece] {
+            try (0..<count(1024)).map { _ in
+                let (kind, id, type) = (try u32(), try u32(), try u32())
+                switch kind {
+                case 0: return .special(id: id, typeID: type)
+                case 1: return .sequenceA(typeID: type)
+                case 2: return .sequenceB(typeID: type)
+                default: throw fail("has a template piece of kind \(kind)")
+                }
+            }
+        }
+        let single = try template(), pair = try template()
+        let hasTruncation = try flag()
+        let truncation = TokenizerFile.Truncation(maxLength: Int(try u32()), fromLeft: try flag())
+        let hasPadding = try flag()
+        let hasFixed = try flag(), fixed = Int(try u32()), padID = try u32()
+        let hasMultiple = try flag(), multiple = Int(try u32()), padLeft = try flag()
+        let padding = TokenizerFile.Padding(fixedLength: hasFixed ? fixed : nil, padID: padID,
+                                            padToMultipleOf: hasMultiple ? multiple : nil, fromLeft: padLeft)
+        var added: [AddedTokens.Token] = []
+        for _ in 0..<(try count(1 << 20)) {
+            let id = try u32(), flags = try u32()
+            added.append(AddedTokens.Token(content: try text(), id: id, special: flags & 1 != 0, singleWord: flags & 2 != 0,
+                                           leftStrip: flags & 4 != 0, rightStrip: flags & 8 != 0))
+        }
+        var normalizer: BertNormalizer?
+        if try flag() {
+            let clean = try flag(), cjk = try flag(), strip = try u32(), lower = try flag()
+            let options = BertNormalizer.Options(cleanText: clean, handleChineseCharacters: cjk, stripAccents: strip == 2 ? nil : strip == 1,
+                                                 lowercase: lower)
+            let table = try c.take(0x10000 * 4)
+            let bmp = [UInt32](table.bindMemory(to: UInt32.self))
+            let pool = [UInt8](try bytes())
+            for action in bmp where action != BertNormalizer.keep && action != BertNormalizer.remove {
+                guard Int(action >> 5) + Int(action & 31) <= pool.count else { throw fail("has a normalizer entry outside its pool") }
+            }
+            normalizer = BertNormalizer(options: options, bmp: bmp, pool: pool)
+        }
+        let unknownID = try u32()
+        let maxCharacters = Int(try u32())
+        let prefix = try text()
+        let vocabularyCount = try count()
+        let offsets = try c.take((vocabularyCount + 1) * 4).bindMemory(to: UInt32.self)
+        guard let poolLength = offsets.last.map(Int.init), offsets.first == 0 else { throw fail("has no vocabulary offsets") }
+        let pool = try c.take(poolLength)
+        try align()
+        var vocabulary: [String] = []
+        vocabulary.reserveCapacity(vocabularyCount)
+        for k in 0..<vocabularyCount {
+            let (start, end) = (Int(offsets[k]), Int(offsets[k + 1]))
+            guard start <= end, end <= poolLength else { throw fail("has vocabulary offsets out of order at id \(k)") }
+            vocabulary.append(String(decoding: UnsafeRawBufferPointer(rebasing: pool[start..<end]), as: UTF8.self))
+        }
+        guard Int(unknownID) < vocabularyCount else { throw fail("has an unknown id \(unknownID) outside its vocabulary of \(vocabularyCount)") }
+        let same = try flag()
+        let initial = try readTrie(&c, owner, ids: vocabularyCount, fail)
+        let continuation = same ? initial : try readTrie(&c, owner, ids: vocabularyCount, fail)
+        guard c.remaining == 8 else { throw fail("has \(c.remaining - 8) bytes after its last trie") }
+        let model = WordPieceModel(vocabulary: vocabulary, unknownID: unknownID, continuingSubwordPrefix: prefix,
+                                   maxInputCharactersPerWord: maxCharacters, initial: initial, continuation: continuation)
+        let tokenizer = WordPieceTokenizer(normalizer: normalizer, model: model, addedTokens: AddedTokens(added))
+        return TokenizerFile(path: sourcePath, tokenizer: tokenizer, singleTemplate: single, pairTemplate: pair,
+                             truncation: hasTruncation ? truncation : nil, padding: hasPadding ? padding : nil)
+    }
+
+    /// A trie whose arrays stay in the mapping, after checking what `longestMatch` relies on:
+    /// edges == nodes − 1, edge ranges in order and inside the edge array, every target and
+    /// root entry a node other than the root, every value −1 or an id of the vocabulary.
+    static func readTrie(_ c: inout ByteCursor, _ owner: MappedFile, ids: Int, _ fail: (String) -> Unreadable) throws -> ByteTrie {
+        let keys = Int(try c.read(UInt32.self)), nodes = Int(try c.read(UInt32.self)), edges = Int(try c.read(UInt32.self))
+        guard nodes >= 1, edges == nodes - 1, keys <= nodes else { throw fail("has a trie of \(nodes) nodes and \(edges) edges") }
+        func ints(_ n: Int) throws -> UnsafeBufferPointer<Int32> { try c.take(n * 4).bindMemory(to: Int32.self) }
+        let root = try ints(256), starts = try ints(nodes + 1), values = try ints(nodes), targets = try ints(edges)
+        let edgeBytes = try c.take(edges).bindMemory(to: UInt8.self)
+        if c.offset % 4 != 0 { try c.skip(4 - c.offset % 4) }
+        guard starts[0] == 0, Int(starts[nodes]) == edges else { throw fail("has a trie whose edge ranges do not cover its edges") }
+        for k in 0..<nodes where starts[k] > starts[k + 1] { throw fail("has a trie with edge ranges out of order at node \(k)") }
+        for t in targets where t < 1 || Int(t) >= nodes { throw fail("has a trie edge to node \(t) of \(nodes)") }
+        for t in root where t != -1 && (t < 1 || Int(t) >= nodes) { throw fail("has a trie root entry \(t) of \(nodes) nodes") }
+        for v in values where v < -1 || Int(v) >= ids { throw fail("has a trie value \(v) outside the vocabulary of \(ids)") }
+        return ByteTrie(count: keys, nodeCount: nodes, edgeCount: edges, rootChildren: root.baseAddress!, edgeStart: starts.baseAddress!,
+                        edgeBytes: edgeBytes.baseAddress!, edgeTargets: targets.baseAddress!, value: values.baseAddress!, owner: owner)
+    }
+}
+
+extension TokenizerFile {
+    /// How `load(_:vocabOptions:fingerprint:image:)` got its tokenizer.
+    public enum ImageUse: Equatable, Sendable {
+        /// Read from the image.
+        case read
+        /// Parsed from the source and the image written.
+        case written
+        /// Parsed from the source; no image: a tokenizer type without one (nil), or the
+        /// reason the image could not be written.
+        case notWritten(String?)
+    }
+
+    /// Loads `path` through the compiled image at `imagePath`: the image when it is of this
+    /// source (`fingerprint`, the XXH64 of its bytes) and these options, else the source,
+    /// then writes the image for the next load. A damaged image is replaced, never trusted.
+    /// Returns the tokenizer, how it was loaded, and a note for the log when an image was
+    /// damaged or could not be written.
+    public static func load(_ path: String, vocabOptions: VocabFileOptions = VocabFileOptions(), fingerprint: UInt64,
+                            image imagePath: String) throws -> (file: TokenizerFile, use: ImageUse, note: String?) {
+        let key = TokenizerImage.key(sourceFingerprint: fingerprint, options: vocabOptions)
+        var note: String?
+        if PosixFile.exists(imagePath) {
+            do {
+                if let file = try TokenizerImage.read(imagePath, key: key, sourcePath: path) { return (file, .read, nil) }
+            } catch {
+                note = "\(error); loading \(path) instead and writing a new image"
+            }
+        }
+        let file = try load(path, vocabOptions: vocabOptions)
+        guard let image = TokenizerImage.encode(file, key: key) else { return (file, .notWritten(nil), note) }
+        do {
+            try TokenizerImage.write(image, to: imagePath)
+            return (file, .written, note)
+        } catch {
+            let reason = "the tokenizer image \(imagePath) could not be written (\(error)); every load parses \(path)"
+            return (file, .notWritten(reason), [note, reason].compactMap { $0 }.joined(separator: "; "))
+        }
+    }
+}
