@@ -8,7 +8,7 @@
 #
 # For each pipeline and corpus: `pretext build --threads 1` as one process, then for each N
 # the tokenize phase on tasks 0..N-1, the label phase on tasks 0..N-1 and the merge, every
-# process under `taskset -c 0` and /usr/bin/time (wall, user+sys CPU, peak RSS). Figures:
+# process on core 0 under benchmarks/tools/timed.py (wall, user+sys CPU, peak RSS). Figures:
 #   CPU ratio      sum of every task's CPU seconds (both phases) / one process's CPU seconds
 #                  (target <= 1.10: the split does no redundant work);
 #   cluster ratio  (slowest tokenize task + slowest label task) wall x N / one process's wall
@@ -16,7 +16,9 @@
 #                  merge aside); the speed-up N / ratio beside it;
 #   merge          wall seconds of the merge (target < 1 s on 200 MB, independent of bytes);
 #   peak RSS       of the largest task.
-# Each figure is the median of REPEAT runs (the one-process build, and each whole split build).
+# Each figure is the median over REPEAT repetitions; a repetition runs the one-process build and
+# then each split build, and its ratios are taken against its own one-process run (the host's
+# speed drifts between minutes, so ratios of runs minutes apart would measure the drift).
 # Every split build is checked byte for byte against the one-process build (shards, and the
 # catalog's content without times). bert-nsp uses the real bert-base-uncased vocabulary
 # (NSP negatives cross tasks); gpt-causal its pipeline's byte-level BPE. big-200 is the first
@@ -50,11 +52,11 @@ corpus_file() {
   esac
 }
 
-# timed OUTFILE CMD... : runs CMD on core 0; appends "wall cpu rss_kb" to OUTFILE.
+# timed OUTFILE CMD... : runs CMD on core 0; appends "wall cpu rss_kb" to OUTFILE (wait4's
+# rusage, microseconds: GNU time's hundredths are too coarse for tasks of 70 ms).
 timed() {
   local out="$1"; shift
-  /usr/bin/time -f "%e %U %S %M" -o "$S/time.tmp" taskset -c 0 "$@" > "$S/last.log" 2>&1 || { cat "$S/last.log" >&2; return 1; }
-  awk '{ printf "%s %.3f %s\n", $1, $2 + $3, $4 }' "$S/time.tmp" >> "$out"
+  python3 "$ROOT/benchmarks/tools/timed.py" "$out" "$S/last.log" -- "$@" || { cat "$S/last.log" >&2; return 1; }
 }
 
 # snapshot FOLDER : shard checksums and the catalog's content (no times, no row ids).
@@ -81,6 +83,28 @@ REPORT="$S/report.txt"
 # median FILE COLUMN : the median of one column of a file of numbers.
 median() { sort -n -k"$2","$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'; }
 
+# split_build PIPELINE INPUT OUT N TOKENIZER-FLAGS... : the tokenize phase on tasks 0..N-1, the
+# label phase on tasks 0..N-1 and the merge; prints "cpu tw lw merge rss" (CPU sum of all
+# tasks, slowest tokenize task wall, slowest label task wall, merge wall, largest peak RSS).
+split_build() {
+  local pipeline="$1" input="$2" out="$3" n="$4"; shift 4
+  rm -rf "$out" "$S/tok.t" "$S/lab.t" "$S/merge.t"
+  for phase in tokenize label; do
+    for ((i = 0; i < n; i++)); do
+      cat "$input" > /dev/null
+      timed "$S/${phase:0:3}.t" "$PRETEXT" build "$pipeline" --input "$input" "$@" --output "$out" --threads 1 --phase "$phase" --task "$i" --tasks "$n"
+    done
+  done
+  timed "$S/merge.t" "$PRETEXT" merge "$out"
+  awk -v merge="$(cut -d' ' -f1 "$S/merge.t")" '
+    FILENAME ~ /tok/ { if ($1 > tw) tw = $1; cpu += $2; if ($3 > rss) rss = $3 }
+    FILENAME ~ /lab/ { if ($1 > lw) lw = $1; cpu += $2; if ($3 > rss) rss = $3 }
+    END { printf "%.4f %.4f %.4f %.4f %d\n", cpu, tw, lw, merge, rss }' "$S/tok.t" "$S/lab.t"
+}
+
+# The machine's speed drifts by tens of per cent over minutes, so the runs are interleaved: each
+# repetition runs the one-process build and then every split build, and each ratio is taken
+# within its repetition (against that repetition's one-process run) before the median.
 for p in $PIPELINES; do
   pipeline="$ROOT/pipelines/$p.toml"
   tok=()
@@ -88,44 +112,34 @@ for p in $PIPELINES; do
   for c in $CORPUS_SET; do
     input="$(corpus_file "$c")"
     one="$S/$p-$c-one"
-    rm -f "$S/one.t"
+    rm -f "$S/one.t" "$S"/split-*.r
+    declare -A same=()
     for ((r = 0; r < REPEAT; r++)); do
       rm -rf "$one"
       cat "$input" > /dev/null
       timed "$S/one.t" "$PRETEXT" build "$pipeline" --input "$input" "${tok[@]}" --output "$one" --threads 1
+      read -r one_wall one_cpu _ < <(tail -1 "$S/one.t")
+      [ "$r" = 0 ] && snapshot "$one" > "$S/one.snap"
+      for n in $NS; do
+        out="$S/$p-$c-$n"
+        # One line per repetition: cpu tw lw merge rss, then the ratios of this repetition.
+        split_build "$pipeline" "$input" "$out" "$n" "${tok[@]}" | awk -v n="$n" -v ow="$one_wall" -v oc="$one_cpu" '
+          { printf "%s %.4f %.4f\n", $0, $1 / oc, ($2 + $3) * n / ow }' >> "$S/split-$n.r"
+        snapshot "$out" > "$S/split.snap"
+        cmp -s "$S/one.snap" "$S/split.snap" || { same[$n]=NO; diff "$S/one.snap" "$S/split.snap" | head -5 >&2; }
+        rm -rf "$out"
+      done
     done
     one_wall=$(median "$S/one.t" 1); one_cpu=$(median "$S/one.t" 2); one_rss=$(median "$S/one.t" 3)
-    snapshot "$one" > "$S/one.snap"
     for n in $NS; do
-      out="$S/$p-$c-$n"
-      rm -f "$S/split.r"
-      same=yes
-      for ((r = 0; r < REPEAT; r++)); do
-        rm -rf "$out" "$S/tok.t" "$S/lab.t" "$S/merge.t"
-        for phase in tokenize label; do
-          for ((i = 0; i < n; i++)); do
-            cat "$input" > /dev/null
-            timed "$S/${phase:0:3}.t" "$PRETEXT" build "$pipeline" --input "$input" "${tok[@]}" --output "$out" --threads 1 --phase "$phase" --task "$i" --tasks "$n"
-          done
-        done
-        timed "$S/merge.t" "$PRETEXT" merge "$out"
-        snapshot "$out" > "$S/split.snap"
-        cmp -s "$S/one.snap" "$S/split.snap" || { same=NO; diff "$S/one.snap" "$S/split.snap" | head -5 >&2; }
-        # One line per repetition: CPU sum, slowest tokenize task, slowest label task, merge, RSS.
-        awk -v merge="$(cut -d' ' -f1 "$S/merge.t")" '
-          FILENAME ~ /tok/ { if ($1 > tw) tw = $1; cpu += $2; if ($3 > rss) rss = $3 }
-          FILENAME ~ /lab/ { if ($1 > lw) lw = $1; cpu += $2; if ($3 > rss) rss = $3 }
-          END { printf "%.3f %.3f %.3f %.3f %d %.3f\n", cpu, tw, lw, merge, rss, tw + lw }' "$S/tok.t" "$S/lab.t" >> "$S/split.r"
-      done
-      # Medians over the repetitions (of the CPU sum and of the cluster time).
-      cpu=$(median "$S/split.r" 1); cluster=$(median "$S/split.r" 6); merge=$(median "$S/split.r" 4); rss=$(median "$S/split.r" 5)
-      pair=$(sort -n -k6,6 "$S/split.r" | awk '{ v[NR] = $2 " + " $3 } END { print v[int((NR + 1) / 2)] }')
-      row=$(awk -v n="$n" -v ow="$one_wall" -v oc="$one_cpu" -v orss="$one_rss" -v cpu="$cpu" -v cl="$cluster" -v mw="$merge" -v rss="$rss" -v pair="$pair" 'BEGIN {
-          ratio = cl * n / ow
-          printf "%.2f / %.2f | %.2f | %.2fx | %s | %.2fx | %.2fx | %.3f | %d (%d)", ow, oc, cpu, cpu / oc, pair, ratio, n / ratio, mw, rss / 1024, orss / 1024 }')
-      echo "| $p | $c | $n | $row | $same |" | tee -a "$REPORT" >&2
-      rm -rf "$out"
+      f="$S/split-$n.r"
+      cpu=$(median "$f" 1); merge=$(median "$f" 4); rss=$(median "$f" 5); cpu_ratio=$(median "$f" 6); cluster=$(median "$f" 7)
+      pair=$(sort -n -k7,7 "$f" | awk '{ v[NR] = $2 " + " $3 } END { print v[int((NR + 1) / 2)] }')
+      row=$(awk -v n="$n" -v ow="$one_wall" -v oc="$one_cpu" -v orss="$one_rss" -v cpu="$cpu" -v cr="$cpu_ratio" -v cl="$cluster" -v mw="$merge" -v rss="$rss" -v pair="$pair" 'BEGIN {
+          printf "%.2f / %.2f | %.2f | %.2fx | %s | %.2fx | %.2fx | %.3f | %d (%d)", ow, oc, cpu, cr, pair, cl, n / cl, mw, rss / 1024, orss / 1024 }')
+      echo "| $p | $c | $n | $row | ${same[$n]:-yes} |" | tee -a "$REPORT" >&2
     done
+    unset same
     rm -rf "$one"
   done
 done

@@ -103,4 +103,27 @@ import PretextTestSupport
         #expect(try lines.next(atOrAfter: 4) == 4)
         #expect(try lines.next(atOrAfter: 5) == 6)
     }
+
+    /// The window the scan reads through changes no answer: windows of 1, 3 and 17 bytes
+    /// give every offset's boundary that a 64 KiB window gives, asked in file order and in a
+    /// random order (scans forward and back across window edges, and from inside a window).
+    @Test func theReadWindowChangesNoBoundary() throws {
+        var random = KeyedRandom(seed: 11, purpose: .testData, index: 0)
+        var text: [UInt8] = []
+        let pieces: [[UInt8]] = [Array("word and more words".utf8), [], Array(" \t".utf8), Array("\0".utf8), Array("x".utf8), Array("\r".utf8)]
+        for _ in 0..<400 { text += pieces[random.below(pieces.count)] + [0x0A] }
+        let path = try TemporaryFolder.shared.file(named: "windows.txt", contents: text)
+        let size = UInt64(text.count)
+        for rule in [DocumentBoundaries.Rule.blankLineSeparated(maxLineBytes: 3), .blankLineSeparated(maxLineBytes: 100), .lineStart] {
+            var reference = try DocumentBoundaries(path: path, size: size, rule: rule)
+            let expected = try (0...size).map { try reference.next(atOrAfter: $0) }
+            var order = Array(0...size)
+            for k in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(k, random.below(k + 1)) }
+            for window in [1, 3, 17] {
+                var small = try DocumentBoundaries(path: path, size: size, rule: rule, windowBytes: window)
+                for offset in 0...size { #expect(try small.next(atOrAfter: offset) == expected[Int(offset)], "window \(window), offset \(offset)") }
+                for offset in order { #expect(try small.next(atOrAfter: offset) == expected[Int(offset)], "window \(window), offset \(offset)") }
+            }
+        }
+    }
 }

@@ -14,8 +14,9 @@ import PretextCore
 ///   it cannot be sure of counts as not blank, which only skips a boundary, never makes a
 ///   wrong one.
 /// Offset 0 is always a boundary. `next(atOrAfter:)` scans forward from the offset (and back
-/// over at most one line, to see whether the line before is blank) with `pread`s of 64 KiB;
-/// the cost is the distance to the next boundary, not the file's size.
+/// over at most one line, to see whether the line before is blank) through one 64 KiB window
+/// of the file, read again only when the scan leaves it; the cost is the distance to the next
+/// boundary, not the file's size.
 public struct DocumentBoundaries {
     public enum Rule: Sendable, Equatable {
         /// Every line start (JSONL).
@@ -28,13 +29,19 @@ public struct DocumentBoundaries {
     public let size: UInt64
     public let rule: Rule
     private let file: PosixFile
-    private var buffer = [UInt8](repeating: 0, count: 64 << 10)
+    private var buffer: [UInt8]
+    /// The file's bytes `windowStart ..< windowStart + windowCount` are `buffer[0 ..< windowCount]`.
+    private var windowStart: UInt64 = 0
+    private var windowCount = 0
 
-    public init(path: String, size: UInt64, rule: Rule) throws {
+    /// - Parameter windowBytes: bytes read at a time (tests use tiny windows to cross them often).
+    public init(path: String, size: UInt64, rule: Rule, windowBytes: Int = 64 << 10) throws {
+        precondition(windowBytes >= 1)
         self.path = path
         self.size = size
         self.rule = rule
         file = try PosixFile(path: path, mode: .readOnly)
+        buffer = [UInt8](repeating: 0, count: windowBytes)
     }
 
     public init(path: String, size: UInt64, format: CorpusFormat, options: ReaderOptions) throws {
@@ -71,8 +78,8 @@ public struct DocumentBoundaries {
     private mutating func firstNewline(from: UInt64) throws -> UInt64? {
         var at = from
         while at < size {
-            let n = try fill(at)
-            if let i = buffer[0..<n].firstIndex(of: 0x0A) { return at + UInt64(i) }
+            let (i, n) = try window(at)
+            if let j = buffer[i..<(i + n)].firstIndex(of: 0x0A) { return at + UInt64(j - i) }
             at += UInt64(n)
         }
         return nil
@@ -83,12 +90,20 @@ public struct DocumentBoundaries {
         var end = lineStart - 1  // the \n
         var length = 0
         while end > 0 {
-            let chunk = min(UInt64(buffer.count), end)
-            let from = end - chunk
-            let n = try fill(from, count: Int(chunk))
-            guard n == Int(chunk) else { return false }
-            var i = n - 1
-            while i >= 0 {
+            // The bytes just before `end`: from the window when it holds them, else a read
+            // of the buffer's size that ends at `end`.
+            let from: UInt64
+            if end > windowStart && end <= windowStart + UInt64(windowCount) {
+                from = windowStart
+            } else {
+                from = end - min(UInt64(buffer.count), end)
+                let n = try fill(from, count: Int(end - from))
+                guard n == Int(end - from) else { return false }
+                (windowStart, windowCount) = (from, n)
+            }
+            var i = Int(end - windowStart) - 1
+            let stop = Int(from - windowStart)
+            while i >= stop {
                 let b = buffer[i]
                 if b == 0x0A { return length <= maxLine }
                 if !Self.isBlankByte(b) { return false }
@@ -107,16 +122,28 @@ public struct DocumentBoundaries {
         var blank = true
         var length = 0
         while at < size {
-            let n = try fill(at)
-            for i in 0..<n {
+            let (first, n) = try window(at)
+            for i in first..<(first + n) {
                 let b = buffer[i]
-                if b == 0x0A { return (blank && length <= maxLine, at + UInt64(i) + 1) }
+                if b == 0x0A { return (blank && length <= maxLine, at + UInt64(i - first) + 1) }
                 if blank && !Self.isBlankByte(b) { blank = false }
                 length += 1
             }
             at += UInt64(n)
         }
         return (blank && length <= maxLine, nil)
+    }
+
+    /// The bytes from `offset` on: their index in the buffer and how many there are (at least
+    /// one; `offset < size`). Reads a new window at `offset` only when it lies outside this one.
+    private mutating func window(_ offset: UInt64) throws -> (index: Int, count: Int) {
+        if offset >= windowStart && offset < windowStart + UInt64(windowCount) {
+            let i = Int(offset - windowStart)
+            return (i, windowCount - i)
+        }
+        let n = try fill(offset)
+        (windowStart, windowCount) = (offset, n)
+        return (0, n)
     }
 
     /// Reads up to `count` (default: the buffer) bytes at `offset` into the buffer.
