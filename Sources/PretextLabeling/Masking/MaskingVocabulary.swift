@@ -48,7 +48,9 @@ public final class MaskingVocabulary: @unchecked Sendable {
 
     /// For a WordPiece vocabulary: continuations start with `prefix` (`##`).
     public static func wordPiece(tokens: [String], maskID: UInt32, specialIDs: Set<UInt32>, prefix: String = "##") -> MaskingVocabulary {
-        MaskingVocabulary(size: tokens.count, maskID: maskID, specialIDs: specialIDs) { tokens[Int($0)].hasPrefix(prefix) }
+        // On UTF-8 bytes, as HF's `starts_with` (and 30 times cheaper than Character-wise hasPrefix).
+        let prefixBytes = Array(prefix.utf8)
+        return MaskingVocabulary(size: tokens.count, maskID: maskID, specialIDs: specialIDs) { tokens[Int($0)].utf8.starts(with: prefixBytes) }
     }
 
     /// For a byte-level BPE vocabulary (byte-to-unicode strings): word starts begin with `Ġ`
