@@ -46,20 +46,6 @@ import PretextCore
         #expect(mode == "wal")
     }
 
-    /// A build task's catalog uses SQLite's rollback journal (no shared-memory WAL index,
-    /// which network file systems do not support) and reads back what was written.
-    @Test func aTaskCatalogUsesTheRollbackJournal() throws {
-        let folder = try TemporaryFolder.shared.folder(named: "rollback")
-        let catalog = try Catalog(folder: folder, file: "task.sqlite", create: true, journal: .rollback)
-        let run = try catalog.beginRun(configText: "task = \"nsp\"\n", seed: 3)
-        try catalog.endRun(run, status: .finished)
-        #expect(!PosixFile.exists(folder + "/task.sqlite-wal"))
-        let db = try DatabaseQueue(path: folder + "/task.sqlite")
-        #expect(try db.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "delete")
-        let again = try Catalog(folder: folder, file: "task.sqlite", journal: .rollback)
-        #expect(try again.runs().map(\.status) == [.finished])
-    }
-
     @Test func pathsThatEscapeTheFolderAreRejected() throws {
         for bad in ["", "/etc/passwd", "../x.ptxs", "a/../../x.ptxs", "a//b.ptxs", "./a.ptxs", "a/./b", "a/..", "nul\u{0}.ptxs"] {
             #expect(throws: CatalogPath.EscapeError.self, "\(bad.debugDescription)") { try CatalogPath(bad) }

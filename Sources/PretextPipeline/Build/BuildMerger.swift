@@ -48,7 +48,7 @@ public enum BuildMerger {
         // The tasks' runs: finished, one configuration.
         var configText: String?, seed: UInt64 = 0, toolVersion = ""
         func openRun(_ file: String) throws -> (Catalog, Catalog.Run) {
-            let catalog = try Catalog(folder: output, file: file, journal: .rollback)
+            let catalog = try Catalog(folder: output, file: file)
             guard let run = try catalog.runs().last, run.status == .finished else {
                 throw MergeError(message: "\(output)/\(file): the task's run is not finished")
             }

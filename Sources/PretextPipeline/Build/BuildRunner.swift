@@ -224,7 +224,7 @@ public final class BuildRunner: Sendable {
     /// Opens a task's catalog and begins its run, or reopens the run of an interrupted
     /// attempt of the same configuration.
     func openTaskRun(_ files: BuildTaskFiles, _ setup: Setup) throws -> (Catalog, Int64) {
-        let catalog = try Catalog(folder: config.outputPath, file: files.catalogFile, create: true, journal: .rollback)
+        let catalog = try Catalog(folder: config.outputPath, file: files.catalogFile, create: true)
         if let previous = try catalog.runs().last {
             guard previous.configText == setup.configText && previous.seed == config.seed else {
                 throw BuildError(message: "\(catalog.path) holds a task of another configuration; use another --output")

@@ -11,10 +11,7 @@ import PretextCore
 ///   whole-file XXH64;
 /// - `statistics`: named numeric statistics per run.
 ///
-/// A shard set's catalog is opened in WAL mode (GRDB `DatabasePool`: readers do not wait for
-/// the writer); a build task's own catalog in SQLite's rollback-journal mode (one connection,
-/// `DatabaseQueue`), since only its task ever opens it and WAL's shared-memory index is not
-/// safe on the network file systems that hold a distributed build. Every write is one
+/// The database is opened in WAL mode (GRDB `DatabasePool`); every write is one
 /// transaction; every value is a bound parameter.
 public final class Catalog: Sendable {
     public static let fileName = "catalog.sqlite"
@@ -23,16 +20,7 @@ public final class Catalog: Sendable {
     /// `tasks/`): shard paths are always stored relative to `folder`.
     public let file: String
     public var path: String { folder + "/" + file }
-    private let database: any DatabaseWriter
-
-    /// How the database is opened.
-    public enum Journal: Sendable {
-        /// WAL, through a pool of connections: for a shard set's catalog.
-        case wal
-        /// SQLite's rollback journal, one connection: for a catalog one process uses at a time
-        /// (a build task's), on any file system.
-        case rollback
-    }
+    private let pool: DatabasePool
 
     public enum RunStatus: String, Sendable, CaseIterable {
         case running, finished, failed
@@ -40,7 +28,7 @@ public final class Catalog: Sendable {
 
     /// Opens (or, with `create`, creates) the catalog in `folder`.
     /// `file` names the database relative to `folder` (default `catalog.sqlite`).
-    public init(folder: String, file: String = Catalog.fileName, create: Bool = false, journal: Journal = .wal) throws {
+    public init(folder: String, file: String = Catalog.fileName, create: Bool = false) throws {
         self.folder = folder
         self.file = file
         if create { try PosixFile.makeDirectories(folder) }
@@ -52,11 +40,8 @@ public final class Catalog: Sendable {
         config.foreignKeysEnabled = true
         config.readonly = false
         do {
-            switch journal {
-            case .wal: database = try DatabasePool(path: path, configuration: config)
-            case .rollback: database = try DatabaseQueue(path: path, configuration: config)
-            }
-            try Self.migrator.migrate(database)
+            pool = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(pool)
         } catch let error as DatabaseError {
             throw CatalogError.database(path: path, message: error.description)
         }
@@ -138,13 +123,13 @@ public final class Catalog: Sendable {
     }
 
     private func write<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
-        do { return try database.write(body) } catch let error as DatabaseError {
+        do { return try pool.write(body) } catch let error as DatabaseError {
             throw CatalogError.database(path: path, message: "\(what): \(error.description)")
         }
     }
 
     private func read<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
-        do { return try database.read(body) } catch let error as DatabaseError {
+        do { return try pool.read(body) } catch let error as DatabaseError {
             throw CatalogError.database(path: path, message: "\(what): \(error.description)")
         }
     }
