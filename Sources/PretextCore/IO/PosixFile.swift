@@ -97,9 +97,11 @@ public final class PosixFile: @unchecked Sendable {
 
     /// Reads `count` bytes at `offset` into a new array.
     public func read(count: Int, at offset: UInt64) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        try out.withUnsafeMutableBytes { try readExactly(into: $0, at: offset) }
-        return out
+        // Read straight into the array's storage: zeroing it first would touch every page twice.
+        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try readExactly(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+            initialized = count
+        }
     }
 
     /// Reads up to `buffer.count` bytes at `offset`; returns how many were read (0 at end of file).
