@@ -111,13 +111,21 @@ import Testing
         #expect(throws: (any Error).self) { try read(Array(w.bytes[0..<(w.bytes.count - 8)])) }  // truncated
     }
 
-    @Test func byteLevelBPEHasNoImageAndStillLoads() throws {
+    @Test func imageOfByteLevelBPETokenizesAsHF() throws {
         let source = "\(Self.fixtures)/bpe-2k.tokenizer.json"
-        let image = try TemporaryFolder.shared.folder(named: "bpe") + "/tokenizer.image"
-        let loaded = try TokenizerFile.load(source, fingerprint: try fingerprint(source), image: image)
-        #expect(loaded.use == .notWritten(nil))
-        #expect(!PosixFile.exists(image))
-        try TokenizerParityTests().check(loaded.file, "bpe-2k")
+        let (parsed, loaded, image) = try viaImage(source)
+        try TokenizerParityTests().check(loaded, "bpe-2k")
+        let (a, b) = (parsed.tokenizer as! ByteLevelBPETokenizer, loaded.tokenizer as! ByteLevelBPETokenizer)
+        #expect(a.vocabulary == b.vocabulary)
+        #expect(a.merges == b.merges)
+        #expect(a.byteIDs == b.byteIDs)
+        #expect(a.addPrefixSpace == b.addPrefixSpace && a.ignoreMerges == b.ignoreMerges)
+        #expect(a.addedTokens.tokens == b.addedTokens.tokens)
+        #expect(parsed.singleTemplate == loaded.singleTemplate && parsed.pairTemplate == loaded.pairTemplate)
+        // The same tokenizer always gives the same image bytes (merges are written sorted).
+        let key = TokenizerImage.key(sourceFingerprint: try fingerprint(source), options: .init())
+        let again = try TokenizerFile.load(source)
+        #expect(TokenizerImage.encode(again, key: key) == (try PosixFile(path: image, mode: .readOnly).readAll()))
     }
 
     @Test func anImageThatCannotBeWrittenIsReportedNotFatal() throws {

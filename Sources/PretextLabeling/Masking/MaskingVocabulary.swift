@@ -56,10 +56,15 @@ public final class MaskingVocabulary: @unchecked Sendable {
     /// For a byte-level BPE vocabulary (byte-to-unicode strings): word starts begin with `Ġ`
     /// (a space) or are not letters/digits at all; other tokens continue a word.
     public static func byteLevel(tokens: [String], maskID: UInt32, specialIDs: Set<UInt32>) -> MaskingVocabulary {
-        MaskingVocabulary(size: tokens.count, maskID: maskID, specialIDs: specialIDs) { id in
+        // First scalars come from the 256 of the byte-to-unicode alphabet (bar added tokens):
+        // each one's properties are looked up once, not once per token.
+        var continues: [UInt32: Bool] = [:]
+        return MaskingVocabulary(size: tokens.count, maskID: maskID, specialIDs: specialIDs) { id in
             guard let first = tokens[Int(id)].unicodeScalars.first else { return false }
-            if first == "\u{0120}" { return false }
-            return first.properties.isAlphabetic || first.properties.numericType != nil
+            if let known = continues[first.value] { return known }
+            let value = first != "\u{0120}" && (first.properties.isAlphabetic || first.properties.numericType != nil)
+            continues[first.value] = value
+            return value
         }
     }
 

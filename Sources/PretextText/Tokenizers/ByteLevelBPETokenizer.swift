@@ -15,11 +15,11 @@ public final class ByteLevelBPETokenizer: TextTokenizer {
     /// HF's `ignore_merges`: a piece that is itself in the vocabulary is emitted whole.
     public let ignoreMerges: Bool
     /// Id of each raw byte (-1 when the byte's symbol is missing from the vocabulary).
-    private let byteIDs: [Int32]
+    let byteIDs: [Int32]
     /// `(left << 32) | right` → `(rank << 32) | merged id`.
-    private let merges: [UInt64: UInt64]
+    let merges: [UInt64: UInt64]
     /// Raw bytes of every vocabulary entry, for `ignoreMerges`.
-    private let wholeTokens: ByteTrie?
+    let wholeTokens: ByteTrie?
 
     public struct MergeError: Error, CustomStringConvertible {
         public let line: Int
@@ -80,6 +80,18 @@ public final class ByteLevelBPETokenizer: TextTokenizer {
         }
         self.merges = table
         wholeTokens = ignoreMerges ? ByteTrie(vocabulary.enumerated().compactMap { id, t in Self.rawBytes(of: t).map { ($0, Int32(id)) } }) : nil
+    }
+
+    /// A tokenizer over tables built before (read from a `TokenizerImage`).
+    init(vocabulary: [String], addedTokens: AddedTokens, addPrefixSpace: Bool, ignoreMerges: Bool, byteIDs: [Int32],
+         merges: [UInt64: UInt64], wholeTokens: ByteTrie?) {
+        self.vocabulary = vocabulary
+        self.addedTokens = addedTokens
+        self.addPrefixSpace = addPrefixSpace
+        self.ignoreMerges = ignoreMerges
+        self.byteIDs = byteIDs
+        self.merges = merges
+        self.wholeTokens = wholeTokens
     }
 
     public var vocabularySize: Int { max(vocabulary.count, Int(addedTokens.tokens.map(\.id).max() ?? 0) + 1) }

@@ -3,9 +3,10 @@ import Glibc
 #endif
 import PretextCore
 
-/// A WordPiece `TokenizerFile` compiled to one binary file that loads in well under a
-/// millisecond: the tries, the normalizer's table, the vocabulary and the file's templates
-/// laid out as they are in memory, so loading is one `mmap`, one checksum and a few copies.
+/// A `TokenizerFile` (WordPiece or byte-level BPE) compiled to one binary file that loads in a
+/// few milliseconds: the tries, the normalizer's table, the merge table, the vocabulary and the
+/// file's templates laid out as they are in memory, so loading is one `mmap`, one checksum and
+/// a few copies.
 ///
 /// Parsing a 30k tokenizer.json and building its tries and normalizer table costs about
 /// 140 M instructions (~30 ms); a build split over N tasks pays that in every tokenize task,
@@ -16,18 +17,26 @@ import PretextCore
 /// are used in place from the mapping):
 ///
 ///     "PTXTOKI1"  u32 format  u32 0  u64 key  u64 payload length  payload  u64 XXH64(all before)
-///     payload: templates (single, pair) · truncation · padding · added tokens · normalizer
-///              (options, 0x10000 × u32 BMP table, pool) · model (unknown id, max chars,
-///              prefix, vocabulary offsets and bytes) · initial trie · continuation trie
+///     payload: templates (single, pair) · truncation · padding · added tokens · u32 model kind
+///     WordPiece (1): normalizer (options, 0x10000 × u32 BMP table, pool) · unknown id,
+///              max chars, prefix · vocabulary (u32 offsets, bytes) · initial trie ·
+///              continuation trie (unless the same)
+///     BPE (2): prefix space, ignore merges · vocabulary · i32 byte ids[256] · u64 merge
+///              count, (u64 pair, u64 rank and id) sorted by pair · whole-token trie (if any)
 ///     trie:    u32 keys, nodes, edges · i32 root[256] · i32 edgeStart[nodes + 1]
 ///              · i32 value[nodes] · i32 target[edges] · u8 byte[edges]
 ///
 /// `key` names the source: its fingerprint with the load options, the tool version and the
 /// format, so an image of another file, other options or another Pretext is never used.
-/// Byte-level BPE has no image yet (`encode` returns nil); its files load from source.
 public enum TokenizerImage {
     public static let magic: [UInt8] = Array("PTXTOKI1".utf8)
-    public static let formatVersion: UInt32 = 1
+    public static let formatVersion: UInt32 = 2
+
+    /// The model an image holds.
+    enum ModelKind: UInt32 {
+        case wordPiece = 1
+        case byteLevelBPE = 2
+    }
 
     /// An image that cannot be used: wrong magic or format, truncated, bad checksum, or a
     /// structure that does not hold (a trie edge outside the trie, an id outside the
@@ -48,9 +57,14 @@ public enum TokenizerImage {
 
     // MARK: writing
 
-    /// The image of `file` under `key`, or nil when its tokenizer has no image form.
+    /// The image of `file` under `key`, or nil when its tokenizer has no image form (neither
+    /// WordPiece nor byte-level BPE) or the host is big-endian.
     public static func encode(_ file: TokenizerFile, key: UInt64) -> [UInt8]? {
-        guard hostIsLittleEndian, let wp = file.tokenizer as? WordPieceTokenizer else { return nil }
+        guard hostIsLittleEndian else { return nil }
+        let added: AddedTokens
+        if let wp = file.tokenizer as? WordPieceTokenizer { added = wp.addedTokens }
+        else if let bpe = file.tokenizer as? ByteLevelBPETokenizer { added = bpe.addedTokens }
+        else { return nil }
         var w = LittleEndianWriter(capacity: 4 << 20)
         w.append(bytes: magic)
         w.append(formatVersion)
@@ -81,33 +95,51 @@ public enum TokenizerImage {
         w.append(file.padding?.padID ?? 0)
         flag(file.padding?.padToMultipleOf != nil); w.append(UInt32(file.padding?.padToMultipleOf ?? 0))
         flag(file.padding?.fromLeft ?? false)
-        w.append(UInt32(wp.addedTokens.tokens.count))
-        for t in wp.addedTokens.tokens {
+        w.append(UInt32(added.tokens.count))
+        for t in added.tokens {
             w.append(t.id)
             w.append(UInt32((t.special ? 1 : 0) | (t.singleWord ? 2 : 0) | (t.leftStrip ? 4 : 0) | (t.rightStrip ? 8 : 0)))
             bytes(t.content.utf8)
         }
-        flag(wp.normalizer != nil)
-        if let n = wp.normalizer {
-            flag(n.options.cleanText); flag(n.options.handleChineseCharacters)
-            w.append(UInt32(n.options.stripAccents.map { $0 ? 1 : 0 } ?? 2)); flag(n.options.lowercase)
-            n.bmp.withUnsafeBytes { w.append(bytes: $0) }
-            bytes(n.pool)
+        func vocabulary(_ tokens: [String]) {
+            w.append(UInt32(tokens.count))
+            var offset: UInt32 = 0
+            w.append(offset)
+            for token in tokens { offset += UInt32(token.utf8.count); w.append(offset) }
+            for token in tokens { w.append(bytes: token.utf8) }
+            pad()
         }
-        let model = wp.model
-        w.append(model.unknownID)
-        w.append(UInt32(model.maxInputCharactersPerWord))
-        bytes(model.continuingSubwordPrefix.utf8)
-        w.append(UInt32(model.vocabulary.count))
-        var offset: UInt32 = 0
-        w.append(offset)
-        for token in model.vocabulary { offset += UInt32(token.utf8.count); w.append(offset) }
-        for token in model.vocabulary { w.append(bytes: token.utf8) }
-        pad()
-        let same = model.continuation === model.initial
-        flag(same)
-        writeTrie(model.initial, &w)
-        if !same { writeTrie(model.continuation, &w) }
+        if let wp = file.tokenizer as? WordPieceTokenizer {
+            w.append(ModelKind.wordPiece.rawValue)
+            flag(wp.normalizer != nil)
+            if let n = wp.normalizer {
+                flag(n.options.cleanText); flag(n.options.handleChineseCharacters)
+                w.append(UInt32(n.options.stripAccents.map { $0 ? 1 : 0 } ?? 2)); flag(n.options.lowercase)
+                n.bmp.withUnsafeBytes { w.append(bytes: $0) }
+                bytes(n.pool)
+            }
+            let model = wp.model
+            w.append(model.unknownID)
+            w.append(UInt32(model.maxInputCharactersPerWord))
+            bytes(model.continuingSubwordPrefix.utf8)
+            vocabulary(model.vocabulary)
+            let same = model.continuation === model.initial
+            flag(same)
+            writeTrie(model.initial, &w)
+            if !same { writeTrie(model.continuation, &w) }
+        } else if let bpe = file.tokenizer as? ByteLevelBPETokenizer {
+            w.append(ModelKind.byteLevelBPE.rawValue)
+            flag(bpe.addPrefixSpace); flag(bpe.ignoreMerges)
+            vocabulary(bpe.vocabulary)
+            for id in bpe.byteIDs { w.append(id) }
+            // Sorted by pair, so the same tokenizer always gives the same bytes (a dictionary's
+            // order changes from process to process).
+            let merges = bpe.merges.sorted { $0.key < $1.key }
+            w.append(UInt64(merges.count))
+            for (pair, value) in merges { w.append(pair); w.append(value) }
+            flag(bpe.wholeTokens != nil)
+            if let whole = bpe.wholeTokens { writeTrie(whole, &w) }
+        }
         let payloadLength = UInt64(w.count - payloadStart)
         withUnsafeBytes(of: payloadLength.littleEndian) { raw in
             for i in 0..<8 { w.bytes[lengthAt + i] = raw[i] }
@@ -210,42 +242,72 @@ public enum TokenizerImage {
             added.append(AddedTokens.Token(content: try text(), id: id, special: flags & 1 != 0, singleWord: flags & 2 != 0,
                                            leftStrip: flags & 4 != 0, rightStrip: flags & 8 != 0))
         }
-        var normalizer: BertNormalizer?
-        if try flag() {
-            let clean = try flag(), cjk = try flag(), strip = try u32(), lower = try flag()
-            let options = BertNormalizer.Options(cleanText: clean, handleChineseCharacters: cjk, stripAccents: strip == 2 ? nil : strip == 1,
-                                                 lowercase: lower)
-            let table = try c.take(0x10000 * 4)
-            let bmp = [UInt32](table.bindMemory(to: UInt32.self))
-            let pool = [UInt8](try bytes())
-            for action in bmp where action != BertNormalizer.keep && action != BertNormalizer.remove {
-                guard Int(action >> 5) + Int(action & 31) <= pool.count else { throw fail("has a normalizer entry outside its pool") }
+        func vocabulary() throws -> [String] {
+            let vocabularyCount = try count()
+            let offsets = try c.take((vocabularyCount + 1) * 4).bindMemory(to: UInt32.self)
+            guard let poolLength = offsets.last.map(Int.init), offsets.first == 0 else { throw fail("has no vocabulary offsets") }
+            let pool = try c.take(poolLength)
+            try align()
+            var tokens: [String] = []
+            tokens.reserveCapacity(vocabularyCount)
+            for k in 0..<vocabularyCount {
+                let (start, end) = (Int(offsets[k]), Int(offsets[k + 1]))
+                guard start <= end, end <= poolLength else { throw fail("has vocabulary offsets out of order at id \(k)") }
+                tokens.append(String(decoding: UnsafeRawBufferPointer(rebasing: pool[start..<end]), as: UTF8.self))
             }
-            normalizer = BertNormalizer(options: options, bmp: bmp, pool: pool)
+            return tokens
         }
-        let unknownID = try u32()
-        let maxCharacters = Int(try u32())
-        let prefix = try text()
-        let vocabularyCount = try count()
-        let offsets = try c.take((vocabularyCount + 1) * 4).bindMemory(to: UInt32.self)
-        guard let poolLength = offsets.last.map(Int.init), offsets.first == 0 else { throw fail("has no vocabulary offsets") }
-        let pool = try c.take(poolLength)
-        try align()
-        var vocabulary: [String] = []
-        vocabulary.reserveCapacity(vocabularyCount)
-        for k in 0..<vocabularyCount {
-            let (start, end) = (Int(offsets[k]), Int(offsets[k + 1]))
-            guard start <= end, end <= poolLength else { throw fail("has vocabulary offsets out of order at id \(k)") }
-            vocabulary.append(String(decoding: UnsafeRawBufferPointer(rebasing: pool[start..<end]), as: UTF8.self))
+        let tokenizer: any TextTokenizer
+        switch ModelKind(rawValue: try u32()) {
+        case .wordPiece?:
+            var normalizer: BertNormalizer?
+            if try flag() {
+                let clean = try flag(), cjk = try flag(), strip = try u32(), lower = try flag()
+                let options = BertNormalizer.Options(cleanText: clean, handleChineseCharacters: cjk, stripAccents: strip == 2 ? nil : strip == 1,
+                                                     lowercase: lower)
+                let table = try c.take(0x10000 * 4)
+                let bmp = [UInt32](table.bindMemory(to: UInt32.self))
+                let pool = [UInt8](try bytes())
+                for action in bmp where action != BertNormalizer.keep && action != BertNormalizer.remove {
+                    guard Int(action >> 5) + Int(action & 31) <= pool.count else { throw fail("has a normalizer entry outside its pool") }
+                }
+                normalizer = BertNormalizer(options: options, bmp: bmp, pool: pool)
+            }
+            let unknownID = try u32()
+            let maxCharacters = Int(try u32())
+            let prefix = try text()
+            let tokens = try vocabulary()
+            guard Int(unknownID) < tokens.count else { throw fail("has an unknown id \(unknownID) outside its vocabulary of \(tokens.count)") }
+            let same = try flag()
+            let initial = try readTrie(&c, owner, ids: tokens.count, fail)
+            let continuation = same ? initial : try readTrie(&c, owner, ids: tokens.count, fail)
+            let model = WordPieceModel(vocabulary: tokens, unknownID: unknownID, continuingSubwordPrefix: prefix,
+                                       maxInputCharactersPerWord: maxCharacters, initial: initial, continuation: continuation)
+            tokenizer = WordPieceTokenizer(normalizer: normalizer, model: model, addedTokens: AddedTokens(added))
+        case .byteLevelBPE?:
+            let prefixSpace = try flag(), ignoreMerges = try flag()
+            let tokens = try vocabulary()
+            let byteIDs = [Int32](try c.take(256 * 4).bindMemory(to: Int32.self))
+            for id in byteIDs where id < -1 || Int(id) >= tokens.count { throw fail("has a byte id \(id) outside its vocabulary of \(tokens.count)") }
+            let mergeCount = Int(try c.read(UInt64.self))
+            guard mergeCount <= c.remaining / 16 else { throw fail("declares \(mergeCount) merges, more than it holds") }
+            var merges: [UInt64: UInt64] = [:]
+            merges.reserveCapacity(mergeCount)
+            for _ in 0..<mergeCount {
+                let pair = try c.read(UInt64.self), value = try c.read(UInt64.self)
+                guard Int(pair >> 32) < tokens.count, Int(pair & 0xFFFF_FFFF) < tokens.count, Int(value & 0xFFFF_FFFF) < tokens.count else {
+                    throw fail("has a merge of ids outside its vocabulary of \(tokens.count)")
+                }
+                merges[pair] = value
+            }
+            let whole = try flag() ? try readTrie(&c, owner, ids: tokens.count, fail) : nil
+            guard ignoreMerges == (whole != nil) else { throw fail("has ignore_merges without its trie, or the reverse") }
+            tokenizer = ByteLevelBPETokenizer(vocabulary: tokens, addedTokens: AddedTokens(added), addPrefixSpace: prefixSpace,
+                                              ignoreMerges: ignoreMerges, byteIDs: byteIDs, merges: merges, wholeTokens: whole)
+        case nil:
+            throw fail("has a model of unknown kind")
         }
-        guard Int(unknownID) < vocabularyCount else { throw fail("has an unknown id \(unknownID) outside its vocabulary of \(vocabularyCount)") }
-        let same = try flag()
-        let initial = try readTrie(&c, owner, ids: vocabularyCount, fail)
-        let continuation = same ? initial : try readTrie(&c, owner, ids: vocabularyCount, fail)
-        guard c.remaining == 8 else { throw fail("has \(c.remaining - 8) bytes after its last trie") }
-        let model = WordPieceModel(vocabulary: vocabulary, unknownID: unknownID, continuingSubwordPrefix: prefix,
-                                   maxInputCharactersPerWord: maxCharacters, initial: initial, continuation: continuation)
-        let tokenizer = WordPieceTokenizer(normalizer: normalizer, model: model, addedTokens: AddedTokens(added))
+        guard c.remaining == 8 else { throw fail("has \(c.remaining - 8) bytes after its model") }
         return TokenizerFile(path: sourcePath, tokenizer: tokenizer, singleTemplate: single, pairTemplate: pair,
                              truncation: hasTruncation ? truncation : nil, padding: hasPadding ? padding : nil)
     }
