@@ -41,44 +41,56 @@ public struct BertNormalizer: Sendable {
     public init(options: Options = Options()) {
         var table = [UInt32](repeating: Self.keep, count: 0x10000)
         var pool: [UInt8] = []
-        var scratch: [UInt8] = []
+        pool.reserveCapacity(1 << 18)
         // Only scalars some step touches can differ from themselves: the clean-text sets, the
         // CJK ranges, Hangul syllables and the keys of the accent and lowercase maps. Each
-        // candidate is flagged with the steps that touch it.
+        // candidate is flagged with the steps that touch it, range by range (a membership test
+        // of every BMP scalar cost more than the rest of the build).
         let clean: UInt8 = 1, cjk: UInt8 = 2, other: UInt8 = 4
         var candidate = [UInt8](repeating: 0, count: 0x10000)
+        func flag(_ ranges: [ClosedRange<UInt32>], _ bit: UInt8) {
+            for r in ranges where r.lowerBound < 0x10000 {
+                for c in r.lowerBound...min(r.upperBound, 0xFFFF) { candidate[Int(c)] |= bit }
+            }
+        }
         if options.cleanText {
-            for c in 0..<0x10000 where UnicodeTables.cleanRemoved.contains(UInt32(c)) || UnicodeTables.cleanToSpace.contains(UInt32(c)) { candidate[c] |= clean }
+            flag(UnicodeTableText.ranges(GeneratedUnicodeTables.cleanRemoved), clean)
+            flag(UnicodeTableText.ranges(GeneratedUnicodeTables.cleanToSpace), clean)
         }
-        if options.handleChineseCharacters {
-            for c in 0x3400...0xFAFF where UnicodeTables.isChineseCharacter(UInt32(c)) { candidate[c] |= cjk }
-        }
+        // The BMP part of `UnicodeTables.isChineseCharacter`.
+        if options.handleChineseCharacters { flag([0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF], cjk) }
         if options.stripsAccents {
             for c in UnicodeTables.stripAccents.keys where c < 0x10000 { candidate[Int(c)] |= other }
-            for c in 0xAC00...0xD7A3 { candidate[c] |= other }
+            flag([0xAC00...0xD7A3], other)
         }
         if options.lowercase { for c in UnicodeTables.lowercase.keys where c < 0x10000 { candidate[Int(c)] |= other } }
-        // A CJK character no other step touches becomes " c " (the spaces it gains are left
-        // alone by every step, checked here): written directly, without composing the steps,
-        // for the tens of thousands of them.
+        // Two kinds are written directly, without composing the steps, for the tens of
+        // thousands of them: a CJK character no other step touches becomes " c " (the spaces it
+        // gains are left alone by every step, checked here), and a Hangul syllable only accent
+        // stripping touches becomes its conjoining jamo (when no step changes a jamo).
         let spacedDirectly = options.handleChineseCharacters && Self.map(0x20, options) == [0x20]
+        let jamoDirectly = options.stripsAccents && (UInt32(0x1100)...0x11FF).allSatisfy { Self.map($0, options) == [$0] }
         var mapped: [UInt32] = [], work: [UInt32] = []
         for c in UInt32(0)..<0x10000 where candidate[Int(c)] != 0 && !(0xD800...0xDFFF).contains(c) {
-            if spacedDirectly && candidate[Int(c)] == cjk {
-                scratch.removeAll(keepingCapacity: true)
-                scratch.append(0x20)
-                UTF8Scalars.append(c, to: &scratch)
-                scratch.append(0x20)
+            let start = pool.count
+            let flags = candidate[Int(c)]
+            if spacedDirectly && flags == cjk {
+                pool.append(0x20)
+                UTF8Scalars.append(c, to: &pool)
+                pool.append(0x20)
+            } else if jamoDirectly && flags == other && (0xAC00...0xD7A3).contains(c) {
+                mapped.removeAll(keepingCapacity: true)
+                _ = Self.appendHangulDecomposition(c, to: &mapped)
+                for s in mapped { UTF8Scalars.append(s, to: &pool) }
             } else {
                 Self.map(c, options, into: &mapped, scratch: &work)
                 if mapped.count == 1 && mapped[0] == c { continue }
                 if mapped.isEmpty { table[Int(c)] = Self.remove; continue }
-                scratch.removeAll(keepingCapacity: true)
-                for s in mapped { UTF8Scalars.append(s, to: &scratch) }
+                for s in mapped { UTF8Scalars.append(s, to: &pool) }
             }
-            precondition(scratch.count < 32, "normalized form of U+\(String(c, radix: 16)) too long")
-            table[Int(c)] = (UInt32(pool.count) << 5) | UInt32(scratch.count)
-            pool.append(contentsOf: scratch)
+            let length = pool.count - start
+            precondition(length < 32, "normalized form of U+\(String(c, radix: 16)) too long")
+            table[Int(c)] = (UInt32(start) << 5) | UInt32(length)
         }
         self.init(options: options, bmp: table, pool: pool)
     }
