@@ -3,7 +3,7 @@
 # would see, simulated on this one by running the tasks one after another on one core.
 #
 #   bash benchmarks/scale.sh
-#     PIPELINES="bert-nsp gpt-causal"   CORPUS_SET="dev-en big-200"   NS="2 4 8"   REPEAT=3
+#     PIPELINES="bert-nsp gpt-causal"   CORPUS_SET="dev-en big-200"   NS="2 4 8"   REPEAT=5
 #     WORK=/var/tmp/pretext-bench   CORPORA=/var/tmp/pretext-corpora   VOCAB=/var/tmp/pretext-vocab/minilm
 #
 # For each pipeline and corpus: `pretext build --threads 1` as one process, then for each N
@@ -32,7 +32,7 @@ VOCAB="${VOCAB:-/var/tmp/pretext-vocab/minilm}"
 PIPELINES="${PIPELINES:-bert-nsp gpt-causal}"
 CORPUS_SET="${CORPUS_SET:-dev-en big-200}"
 NS="${NS:-2 4 8}"
-REPEAT="${REPEAT:-3}"
+REPEAT="${REPEAT:-5}"
 source "$ROOT/benchmarks/tools/setup.sh"
 ensure_corpora
 ensure_vocab
