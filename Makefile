@@ -25,6 +25,8 @@ test: system-libraries
 	swift test
 	bash scripts/python-tests.sh
 	bash scripts/distributed-tests.sh
+	rm -rf /tmp/pretext-fuzz-ci
+	FUZZ_SEED=1 WORK=/tmp/pretext-fuzz-ci PRETEXT=.build/debug/pretext bash benchmarks/fuzz.sh 20
 
 release:
 	swift build -c release --product pretext

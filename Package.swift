@@ -117,3 +117,18 @@ let package = Package(
         .testTarget(name: "PretextCLITests", dependencies: ["PretextShards", "PretextCore", "PretextTestSupport"]),
     ]
 )
+
+// Fuzz targets (docs/RELIABILITY.md): built only when PRETEXT_FUZZ is set, by
+// benchmarks/fuzz.sh, with `-sanitize=fuzzer,address -parse-as-library` into .build/fuzz.
+// SwiftPM links an executable's `main` to `<module>_main`, so the target defines
+// `pretext_fuzz_main` and hands control to libFuzzer's `LLVMFuzzerRunDriver`.
+if Context.environment["PRETEXT_FUZZ"] != nil {
+    package.targets.append(.target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
+    package.targets.append(.executableTarget(
+        name: "pretext-fuzz",
+        dependencies: ["CLibFuzzer", "PretextCore", "PretextText", "PretextLabeling", "PretextShards", "PretextPipeline"],
+        path: "Fuzz/pretext-fuzz"
+    ))
+    package.products.append(.executable(name: "pretext-fuzz", targets: ["pretext-fuzz"]))
+}
+

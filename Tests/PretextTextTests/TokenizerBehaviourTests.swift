@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import PretextCore
 import PretextTestSupport
@@ -152,5 +153,18 @@ import PretextTestSupport
         }
         let broken = try TemporaryFolder.shared.file(named: "broken-tokenizer.json", text: #"{"model": {"type": "WordPiece", "vocab": {"a": 0,}}}"#)
         #expect(throws: TokenizerFile.LoadError.self) { try TokenizerFile.load(broken) }
+    }
+
+    /// Found by benchmarks/fuzz.sh (vocab-json-merges): a vocab.json id of 207 billion made the
+    /// loader allocate an array of that many tokens. Ids outside 0..<16M are now a clear error.
+    @Test func aVocabJSONIdBeyondSixteenMillionIsRefused() throws {
+        let folder = try TemporaryFolder.shared.folder(named: "huge-id")
+        try Data("a b\n".utf8).write(to: URL(fileURLWithPath: folder + "/merges.txt"))
+        for vocab in [#"{"a": 0, "b": 1, "ab": 207934701616}"#, #"{"a": 0, "b": -1, "ab": 2}"#] {
+            try Data(vocab.utf8).write(to: URL(fileURLWithPath: folder + "/vocab.json"))
+            #expect(throws: TokenizerFile.LoadError.self) { try TokenizerFile.load(folder + "/vocab.json") }
+        }
+        try Data(#"{"a": 0, "b": 1, "ab": 2}"#.utf8).write(to: URL(fileURLWithPath: folder + "/vocab.json"))
+        #expect(try TokenizerFile.load(folder + "/vocab.json").tokenizer.encode("ab") == [2])
     }
 }

@@ -148,8 +148,13 @@ public struct TokenizerFile: Sendable {
             throw LoadError(path: vocab, message: "not a JSON map of token to id")
         }
         guard PosixFile.exists(merges) else { throw LoadError(path: merges, message: "merges.txt must sit beside vocab.json") }
+        // Ids index an array: one outside what Pretext's shards can hold (16M) would have it
+        // allocate by the id, not by the file (found by benchmarks/fuzz.sh).
+        if let (token, id) = map.first(where: { $0.value < 0 || $0.value >= 1 << 24 }) {
+            throw LoadError(path: vocab, message: "token \(token.debugDescription) has id \(id), outside 0..<\(1 << 24)")
+        }
         var byID = [String](repeating: "", count: (map.values.max() ?? -1) + 1)
-        for (token, id) in map where id >= 0 { byID[id] = token }
+        for (token, id) in map { byID[id] = token }
         var pairs: [(String, String)] = []
         for (n, line) in try readText(merges).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let text = line.hasSuffix("\r") ? line.dropLast() : line
