@@ -77,10 +77,11 @@ seeds() {
     gzip) echo "$S/tiny.txt.gz" ;;
     zstd) echo "$S/tiny.txt.zst" ;;
     store-index) echo "$S/nsp/store/unit-00000.docs" "$S/gpt/store/unit-00000.docs" ;;
+    catalog) echo "$S/nsp/catalog.sqlite" ;;
   esac
 }
 
-ALL="shard tokenizer-json vocab-txt vocab-json-merges tokenizer-image pipeline-toml masking-json jsonl text gzip zstd store-index"
+ALL="shard tokenizer-json vocab-txt vocab-json-merges tokenizer-image pipeline-toml masking-json jsonl text gzip zstd store-index catalog"
 TARGETS="${*:-$ALL}"
 status=0
 for t in $TARGETS; do

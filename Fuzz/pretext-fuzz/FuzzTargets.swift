@@ -118,6 +118,21 @@ enum FuzzTargets {
             var buffer = [UInt8](repeating: 0, count: 1 << 16)
             while try buffer.withUnsafeMutableBytes({ try source.read(into: $0) }) > 0 {}
         },
+        // A hostile catalog.sqlite beside no shards: every table read (paths checked against
+        // the folder, counts and checksums parsed), then `verify` over the folder.
+        "catalog": FuzzTarget { bytes in
+            let folder = FuzzFile.folder + "/set"
+            try PosixFile.makeDirectories(folder)
+            // A WAL or shared-memory file left by the last input would be replayed into this one.
+            for suffix in ["-wal", "-shm", "-journal"] { try? PosixFile.removeIfPresent(folder + "/" + Catalog.fileName + suffix) }
+            let file = try PosixFile(path: folder + "/" + Catalog.fileName, mode: .createTruncate)
+            try file.writeAll(bytes)
+            try file.close()
+            let catalog = try Catalog(folder: folder)
+            _ = try? catalog.contentText()
+            for run in (try? catalog.runs()) ?? [] { _ = try? catalog.inputs(run: run.id) }
+            _ = try ShardSetVerifier.verify(folder: folder)
+        },
         // A document store unit's index (`store/unit-UUUUU.docs`).
         "store-index": FuzzTarget { bytes in
             _ = try DocumentStoreFiles.readIndex(try FuzzFile.write(bytes, named: "unit-00000.docs"))

@@ -46,6 +46,36 @@ import PretextCore
         #expect(mode == "wal")
     }
 
+    /// Found by benchmarks/fuzz.sh (catalog): a NULL where the schema says NOT NULL (a
+    /// catalog rewritten by other software, or damaged) trapped in GRDB's row subscript. Such
+    /// values, negative counts and record counts that overflow are errors naming the column.
+    @Test func hostileValuesAreErrorsNotCrashes() throws {
+        func hostile(_ sql: String) throws -> String {
+            let folder = try TemporaryFolder.shared.folder(named: "hostile")
+            let catalog = try Catalog(folder: folder, create: true)
+            let run = try catalog.beginRun(configText: "x", seed: 1)
+            try catalog.endRun(run, status: .finished)
+            let db = try DatabaseQueue(path: folder + "/" + Catalog.fileName)
+            try db.write { try $0.execute(sql: sql) }
+            return folder
+        }
+        let nullStage = try hostile("DROP TABLE build_units; CREATE TABLE build_units (run_id, stage, unit, statistics); INSERT INTO build_units VALUES (1, NULL, NULL, NULL)")
+        #expect(throws: CatalogError.self) { try Catalog(folder: nullStage).contentText() }
+        let nullStatistics = try hostile("DROP TABLE build_units; CREATE TABLE build_units (run_id, stage, unit, statistics); INSERT INTO build_units VALUES (1, 'store', 0, NULL)")
+        #expect(throws: CatalogError.self) { try Catalog(folder: nullStatistics).finishedUnits(run: 1, stage: "store") }
+        let textStatus = try hostile("DROP TABLE inputs; CREATE TABLE inputs (run_id, ordinal, path, size, fingerprint, documents, status); INSERT INTO inputs VALUES (1, 'zero', 'a', -5, 'f', 1, 'done')")
+        #expect(throws: CatalogError.self) { try Catalog(folder: textStatus).inputs(run: 1) }
+        let negative = try hostile("INSERT INTO shards (run_id, file, records, tokens, bytes, checksum) VALUES (1, 'part-0.ptxs', 1, 1, -3, '0x00000000000000ff')")
+        #expect(throws: CatalogError.self) { try Catalog(folder: negative).shards() }
+        let overflow = try hostile("""
+            INSERT INTO shards (run_id, file, records, tokens, bytes, checksum) VALUES (1, 'a.ptxs', 9223372036854775807, 1, 1, '0x01');
+            INSERT INTO shards (run_id, file, records, tokens, bytes, checksum) VALUES (1, 'b.ptxs', 9223372036854775807, 1, 1, '0x01');
+            INSERT INTO shards (run_id, file, records, tokens, bytes, checksum) VALUES (1, 'c.ptxs', 9223372036854775807, 1, 1, '0x01')
+            """)
+        #expect(throws: CatalogError.self) { try ShardSet(folder: overflow) }
+        #expect(throws: CatalogError.self) { try ShardSetVerifier.verify(folder: overflow) }
+    }
+
     @Test func pathsThatEscapeTheFolderAreRejected() throws {
         for bad in ["", "/etc/passwd", "../x.ptxs", "a/../../x.ptxs", "a//b.ptxs", "./a.ptxs", "a/./b", "a/..", "nul\u{0}.ptxs"] {
             #expect(throws: CatalogPath.EscapeError.self, "\(bad.debugDescription)") { try CatalogPath(bad) }

@@ -134,6 +134,22 @@ public final class Catalog: Sendable {
         }
     }
 
+    /// Column `name` of a row of `table` as `T`. A NULL, a value of another type or a missing
+    /// column is `CatalogError.corrupt` naming them: a damaged or hostile catalog gives an error,
+    /// never a crash (GRDB's subscripts trap on such values).
+    private func column<T: DatabaseValueConvertible>(_ row: Row, _ name: String, of table: String) throws -> T {
+        do { return try row.decode(T.self, forColumn: name) } catch {
+            throw CatalogError.corrupt(path: path, message: "\(table).\(name) holds \(row[name] as DatabaseValue), not a \(T.self)")
+        }
+    }
+
+    /// A count or size column: an integer of at least zero.
+    private func count(_ row: Row, _ name: String, of table: String) throws -> UInt64 {
+        let value: Int64 = try column(row, name, of: table)
+        guard value >= 0 else { throw CatalogError.corrupt(path: path, message: "\(table).\(name) is \(value), below zero") }
+        return UInt64(value)
+    }
+
     // MARK: Runs
 
     public struct Run: Equatable, Sendable {
@@ -168,10 +184,12 @@ public final class Catalog: Sendable {
     public func runs() throws -> [Run] {
         try read("list runs") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id").map { row in
-                Run(id: row["id"], configText: row["config_text"], configHash: row["config_hash"],
-                    seed: UInt64(row["seed"] as String) ?? 0, toolVersion: row["tool_version"],
-                    startedAt: row["started_at"], finishedAt: row["finished_at"],
-                    status: RunStatus(rawValue: row["status"]) ?? .failed)
+                let t = "runs"
+                return Run(id: try column(row, "id", of: t), configText: try column(row, "config_text", of: t),
+                           configHash: try column(row, "config_hash", of: t),
+                           seed: UInt64(try column(row, "seed", of: t) as String) ?? 0, toolVersion: try column(row, "tool_version", of: t),
+                           startedAt: try column(row, "started_at", of: t), finishedAt: try column(row, "finished_at", of: t),
+                           status: RunStatus(rawValue: try column(row, "status", of: t)) ?? .failed)
             }
         }
     }
@@ -217,8 +235,10 @@ public final class Catalog: Sendable {
     public func inputs(run: Int64) throws -> [Input] {
         try read("list inputs") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM inputs WHERE run_id = ? ORDER BY ordinal", arguments: [run]).map { row in
-                Input(ordinal: row["ordinal"], path: row["path"], size: UInt64(row["size"] as Int64),
-                      fingerprint: row["fingerprint"], documents: UInt64(row["documents"] as Int64), status: row["status"])
+                let t = "inputs"
+                return Input(ordinal: try column(row, "ordinal", of: t), path: try column(row, "path", of: t), size: try count(row, "size", of: t),
+                             fingerprint: try column(row, "fingerprint", of: t), documents: try count(row, "documents", of: t),
+                             status: try column(row, "status", of: t))
             }
         }
     }
@@ -247,13 +267,14 @@ public final class Catalog: Sendable {
     public func shards() throws -> [Shard] {
         let rows = try read("list shards") { db in try Row.fetchAll(db, sql: "SELECT * FROM shards ORDER BY file") }
         return try rows.map { row in
-            let file: String = row["file"]
-            let checksumText: String = row["checksum"]
+            let t = "shards"
+            let file: String = try column(row, "file", of: t)
+            let checksumText: String = try column(row, "checksum", of: t)
             guard let checksum = parseHex(checksumText) else {
                 throw CatalogError.corrupt(path: path, message: "shard \(file) has checksum \"\(checksumText)\"")
             }
-            return Shard(file: try CatalogPath(file), records: UInt64(row["records"] as Int64), tokens: UInt64(row["tokens"] as Int64),
-                         bytes: UInt64(row["bytes"] as Int64), checksum: checksum)
+            return Shard(file: try CatalogPath(file), records: try count(row, "records", of: t), tokens: try count(row, "tokens", of: t),
+                         bytes: try count(row, "bytes", of: t), checksum: checksum)
         }
     }
 
@@ -326,10 +347,11 @@ public final class Catalog: Sendable {
             try Row.fetchAll(db, sql: "SELECT * FROM build_unit_inputs WHERE run_id = ? ORDER BY unit, ordinal", arguments: [run])
         }
         return try rows.map { row in
-            let text: String = row["checksum"]
+            let t = "build_unit_inputs"
+            let text: String = try column(row, "checksum", of: t)
             guard let checksum = parseHex(text) else { throw CatalogError.corrupt(path: path, message: "unit input checksum \"\(text)\"") }
-            return UnitInput(unit: row["unit"], ordinal: row["ordinal"], documents: UInt64(row["documents"] as Int64),
-                             bytes: UInt64(row["bytes"] as Int64), checksum: checksum)
+            return UnitInput(unit: try column(row, "unit", of: t), ordinal: try column(row, "ordinal", of: t), documents: try count(row, "documents", of: t),
+                             bytes: try count(row, "bytes", of: t), checksum: checksum)
         }
     }
 
@@ -338,8 +360,8 @@ public final class Catalog: Sendable {
         try read("list units") { db in
             var out: [Int: [(String, Double)]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT unit, statistics FROM build_units WHERE run_id = ? AND stage = ?", arguments: [run, stage]) {
-                let text: String = row["statistics"]
-                out[row["unit"]] = text.split(separator: "\n").compactMap { line in
+                let text: String = try column(row, "statistics", of: "build_units")
+                out[try column(row, "unit", of: "build_units")] = text.split(separator: "\n").compactMap { line in
                     let parts = line.split(separator: " ")
                     guard parts.count == 2, let v = Double(parts[1]) else { return nil }
                     return (String(parts[0]), v)
@@ -364,23 +386,23 @@ public final class Catalog: Sendable {
         try read("content") { db in
             var lines: [String] = []
             for row in try Row.fetchAll(db, sql: "SELECT config_text, config_hash, seed, tool_version, status FROM runs ORDER BY id") {
-                lines.append("run \(row["config_hash"] as String) seed=\(row["seed"] as String) version=\(row["tool_version"] as String) status=\(row["status"] as String)")
-                lines.append(row["config_text"] as String)
+                lines.append("run \(try column(row, "config_hash", of: "runs") as String) seed=\(try column(row, "seed", of: "runs") as String) version=\(try column(row, "tool_version", of: "runs") as String) status=\(try column(row, "status", of: "runs") as String)")
+                lines.append(try column(row, "config_text", of: "runs") as String)
             }
             for row in try Row.fetchAll(db, sql: "SELECT ordinal, path, size, fingerprint, documents, status FROM inputs ORDER BY ordinal") {
-                lines.append("input \(row["ordinal"] as Int) \(row["path"] as String) \(row["size"] as Int64) \(row["fingerprint"] as String) \(row["documents"] as Int64) \(row["status"] as String)")
+                lines.append("input \(try column(row, "ordinal", of: "inputs") as Int) \(try column(row, "path", of: "inputs") as String) \(try column(row, "size", of: "inputs") as Int64) \(try column(row, "fingerprint", of: "inputs") as String) \(try column(row, "documents", of: "inputs") as Int64) \(try column(row, "status", of: "inputs") as String)")
             }
             for row in try Row.fetchAll(db, sql: "SELECT file, records, tokens, bytes, checksum FROM shards ORDER BY file") {
-                lines.append("shard \(row["file"] as String) \(row["records"] as Int64) \(row["tokens"] as Int64) \(row["bytes"] as Int64) \(row["checksum"] as String)")
+                lines.append("shard \(try column(row, "file", of: "shards") as String) \(try column(row, "records", of: "shards") as Int64) \(try column(row, "tokens", of: "shards") as Int64) \(try column(row, "bytes", of: "shards") as Int64) \(try column(row, "checksum", of: "shards") as String)")
             }
             for row in try Row.fetchAll(db, sql: "SELECT stage, unit, statistics FROM build_units ORDER BY stage, unit") {
-                lines.append("unit \(row["stage"] as String) \(row["unit"] as Int) \((row["statistics"] as String).replacingNewlines())")
+                lines.append("unit \(try column(row, "stage", of: "build_units") as String) \(try column(row, "unit", of: "build_units") as Int) \((try column(row, "statistics", of: "build_units") as String).replacingNewlines())")
             }
             for row in try Row.fetchAll(db, sql: "SELECT unit, ordinal, documents, bytes, checksum FROM build_unit_inputs ORDER BY unit, ordinal") {
-                lines.append("unit-input \(row["unit"] as Int) \(row["ordinal"] as Int) \(row["documents"] as Int64) \(row["bytes"] as Int64) \(row["checksum"] as String)")
+                lines.append("unit-input \(try column(row, "unit", of: "build_unit_inputs") as Int) \(try column(row, "ordinal", of: "build_unit_inputs") as Int) \(try column(row, "documents", of: "build_unit_inputs") as Int64) \(try column(row, "bytes", of: "build_unit_inputs") as Int64) \(try column(row, "checksum", of: "build_unit_inputs") as String)")
             }
             for row in try Row.fetchAll(db, sql: "SELECT name, value FROM statistics ORDER BY name") {
-                lines.append("statistic \(row["name"] as String) \(row["value"] as Double)")
+                lines.append("statistic \(try column(row, "name", of: "statistics") as String) \(try column(row, "value", of: "statistics") as Double)")
             }
             return lines.joined(separator: "\n") + "\n"
         }

@@ -16,12 +16,25 @@ public struct ShardSet {
         catalog = try Catalog(folder: folder)
         shards = try catalog.shards()
         var starts: [UInt64] = [0]
-        for s in shards { starts.append(starts.last! + s.records) }
+        for s in shards {
+            // Record counts come from the catalog: a hostile one must not overflow the sum.
+            let (next, overflow) = starts.last!.addingReportingOverflow(s.records)
+            guard !overflow else {
+                throw CatalogError.corrupt(path: catalog.path, message: "the shards' record counts add up to more than 2^64 (at \(s.file.relative))")
+            }
+            starts.append(next)
+        }
         shardStart = starts
     }
 
     public var recordCount: UInt64 { shardStart.last! }
-    public var tokenCount: UInt64 { shards.reduce(0) { $0 + $1.tokens } }
+    /// Tokens over every shard (saturating: the counts come from the catalog).
+    public var tokenCount: UInt64 {
+        shards.reduce(0) { total, shard in
+            let (sum, overflow) = total.addingReportingOverflow(shard.tokens)
+            return overflow ? .max : sum
+        }
+    }
 
     /// Full path of shard `s`.
     public func path(ofShard s: Int) -> String { shards[s].file.resolved(in: folder) }
