@@ -52,9 +52,19 @@ enum FuzzTargets {
             try reader.forEachRecord { _ in }
         },
         // tokenizer.json (WordPiece or BPE), through the byte-level scanner and JSONSerialization.
+        // Then its image is written and read back, and must tokenize the same (differential).
         "tokenizer-json": FuzzTarget { bytes in
             let file = try TokenizerFile.load(try FuzzFile.write(bytes, named: "tokenizer.json"))
-            _ = file.tokenizer.encode("Hello, wörld! [MASK] 北京 <s>")
+            let probes = ["Hello, wörld! [MASK] 北京 <s>", "Ångström\tcafé ##s [UNK] </s>\u{0}x", String(repeating: "ab", count: 70)]
+            let ids = probes.map { file.tokenizer.encode($0) }
+            guard let image = TokenizerImage.encode(file, key: 7) else { return }
+            let path = try image.withUnsafeBytes { try FuzzFile.write($0, named: "tokenizer.image") }
+            let read = Result { try TokenizerImage.read(path, key: 7, sourcePath: file.path) }
+            guard case .success(let loaded) = read, let back = loaded else { fatalError("an image just written was not read back: \(read)") }
+            guard probes.map({ back.tokenizer.encode($0) }) == ids, back.singleTemplate == file.singleTemplate,
+                  back.pairTemplate == file.pairTemplate, back.truncation == file.truncation, back.padding == file.padding else {
+                fatalError("the image of a tokenizer.json tokenizes differently from it")
+            }
         },
         // A BERT vocab.txt.
         "vocab-txt": FuzzTarget { bytes in

@@ -98,7 +98,11 @@ import PretextTestSupport
     /// the same command is run again: the merged result equals the one-process build.
     @Test func aKilledTaskResubmittedGivesTheSameBytes() throws {
         let reference = CLI.temporaryFolder()
+        let started = Date()
         let done = try CLI.run(["build", try Self.pipeline(output: reference)])
+        // A task of one phase of three takes about a sixth of the whole build, start-up aside:
+        // kills land within that time, so they interrupt the task however fast the build gets.
+        let taskMicroseconds = max(4_000, Int(Date().timeIntervalSince(started) * 1e6 / 4))
         #expect(done.status == 0, "\(done.output)")
         let expected = try Self.snapshot(reference)
 
@@ -111,7 +115,7 @@ import PretextTestSupport
                 let arguments = ["build", file, "--phase", phase, "--task", String(task), "--tasks", "3"]
                 if task == 1 {
                     // Killed a few times at random moments, then run to the end.
-                    for _ in 0..<3 where try Self.runAndKill(arguments, afterMicroseconds: 20_000 + random.below(120_000)) { kills += 1 }
+                    for _ in 0..<3 where try Self.runAndKill(arguments, afterMicroseconds: 1_000 + random.below(taskMicroseconds)) { kills += 1 }
                 }
                 let run = try CLI.run(arguments)
                 #expect(run.status == 0, "\(run.output)")

@@ -128,6 +128,22 @@ import Testing
         #expect(TokenizerImage.encode(again, key: key) == (try PosixFile(path: image, mode: .readOnly).readAll()))
     }
 
+    /// Values a file declares that do not fit the image's u32 fields (here a negative
+    /// max_input_chars_per_word) leave the tokenizer without an image instead of trapping.
+    @Test func declaredSizesOutsideU32KeepNoImage() throws {
+        let json = #"""
+            {"added_tokens": [], "normalizer": null, "pre_tokenizer": {"type": "BertPreTokenizer"}, "post_processor": null,
+             "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subwordPrefix": "##", "max_input_chars_per_word": -1,
+                       "vocab": {"[UNK]": 0, "a": 1}}}
+            """#
+        let source = try TemporaryFolder.shared.file(named: "negative-tokenizer.json", text: json)
+        let image = try TemporaryFolder.shared.folder(named: "negative") + "/tokenizer.image"
+        let loaded = try TokenizerFile.load(source, fingerprint: try fingerprint(source), image: image)
+        #expect(loaded.use == .notWritten(nil))
+        #expect(!PosixFile.exists(image))
+        #expect(loaded.file.tokenizer.encode("a") == [0])  // every word is longer than -1 characters
+    }
+
     @Test func anImageThatCannotBeWrittenIsReportedNotFatal() throws {
         let image = try TemporaryFolder.shared.folder(named: "gone") + "/no-such-folder/tokenizer.image"
         let loaded = try TokenizerFile.load(Self.wordPieceJSON, fingerprint: try fingerprint(Self.wordPieceJSON), image: image)

@@ -65,6 +65,12 @@ public enum TokenizerImage {
         if let wp = file.tokenizer as? WordPieceTokenizer { added = wp.addedTokens }
         else if let bpe = file.tokenizer as? ByteLevelBPETokenizer { added = bpe.addedTokens }
         else { return nil }
+        // Sizes a file declared are written as u32; a file whose values do not fit (a negative
+        // or enormous max_input_chars_per_word, max_length or pad multiple) keeps no image, so
+        // what it loads to never depends on the image.
+        let declared = [file.truncation?.maxLength, file.padding?.fixedLength, file.padding?.padToMultipleOf,
+                        (file.tokenizer as? WordPieceTokenizer)?.model.maxInputCharactersPerWord]
+        guard declared.allSatisfy({ $0.map { UInt32(exactly: $0) != nil } ?? true }) else { return nil }
         var w = LittleEndianWriter(capacity: 4 << 20)
         w.append(bytes: magic)
         w.append(formatVersion)
