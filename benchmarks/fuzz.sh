@@ -32,6 +32,9 @@ FUZZ="$ROOT/.build/fuzz/release/pretext-fuzz"
 PRETEXT="${PRETEXT:-$ROOT/.build/release/pretext}"
 [ -x "$PRETEXT" ] || swift build -c release --product pretext >&2
 
+# The zstd seed needs Debian's zstd tool (root installs it when missing, as make test runs).
+command -v zstd > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q zstd >&2
+
 # Seeds, made once per WORK folder.
 S="$WORK/seed-files"
 if [ ! -s "$S/done" ]; then
