@@ -67,6 +67,10 @@ import PretextCore
         #expect(throws: CatalogError.self) { try Catalog(folder: textStatus).inputs(run: 1) }
         let negative = try hostile("INSERT INTO shards (run_id, file, records, tokens, bytes, checksum) VALUES (1, 'part-0.ptxs', 1, 1, -3, '0x00000000000000ff')")
         #expect(throws: CatalogError.self) { try Catalog(folder: negative).shards() }
+        // A later fuzz find: a column renamed (shards.tokens → tkkens) trapped in the error path.
+        let renamed = try hostile("ALTER TABLE shards RENAME COLUMN tokens TO tkkens; INSERT INTO shards VALUES (1, 1, 'p.ptxs', 1, 1, 1, '0x01')")
+        #expect(throws: CatalogError.self) { try ShardSet(folder: renamed) }
+        #expect(throws: CatalogError.self) { try Catalog(folder: renamed).contentText() }
         let overflow = try hostile("""
             INSERT INTO shards (run_id, file, records, tokens, bytes, checksum) VALUES (1, 'a.ptxs', 9223372036854775807, 1, 1, '0x01');
             INSERT INTO shards (run_id, file, records, tokens, bytes, checksum) VALUES (1, 'b.ptxs', 9223372036854775807, 1, 1, '0x01');

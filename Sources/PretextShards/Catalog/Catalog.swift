@@ -139,7 +139,9 @@ public final class Catalog: Sendable {
     /// never a crash (GRDB's subscripts trap on such values).
     private func column<T: DatabaseValueConvertible>(_ row: Row, _ name: String, of table: String) throws -> T {
         do { return try row.decode(T.self, forColumn: name) } catch {
-            throw CatalogError.corrupt(path: path, message: "\(table).\(name) holds \(row[name] as DatabaseValue), not a \(T.self)")
+            // (Reading the value for the message through the subscript would trap on a missing column too.)
+            let found = row.hasColumn(name) ? "holds \(row[name] as DatabaseValue), not a \(T.self)" : "is missing"
+            throw CatalogError.corrupt(path: path, message: "\(table).\(name) \(found)")
         }
     }
 
