@@ -56,16 +56,11 @@ public final class ByteLevelBPETokenizer: TextTokenizer {
     /// - Parameters:
     ///   - vocabulary: token strings by id (byte-to-unicode alphabet).
     ///   - merges: pairs in rank order (first = rank 0), as strings of the vocabulary.
-    public init(vocabulary: [String], merges: [(String, String)], addedTokens: AddedTokens, addPrefixSpace: Bool, ignoreMerges: Bool = false) throws {
-        self.vocabulary = vocabulary
-        self.addedTokens = addedTokens
-        self.addPrefixSpace = addPrefixSpace
-        self.ignoreMerges = ignoreMerges
+    public convenience init(vocabulary: [String], merges: [(String, String)], addedTokens: AddedTokens, addPrefixSpace: Bool, ignoreMerges: Bool = false) throws {
         var index: [String: Int32] = [:]
         for (id, token) in vocabulary.enumerated() { index[token] = Int32(id) }
         var bytes = [Int32](repeating: -1, count: 256)
         for b in 0..<256 { bytes[b] = index[String(UnicodeScalar(Self.byteToScalar[b])!)] ?? -1 }
-        byteIDs = bytes
         var table: [UInt64: UInt64] = [:]
         table.reserveCapacity(merges.count)
         for (rank, (a, b)) in merges.enumerated() {
@@ -78,11 +73,13 @@ public final class ByteLevelBPETokenizer: TextTokenizer {
             let key = UInt64(UInt32(left)) << 32 | UInt64(UInt32(right))
             if table[key] == nil { table[key] = UInt64(rank) << 32 | UInt64(UInt32(merged)) }
         }
-        self.merges = table
-        wholeTokens = ignoreMerges ? ByteTrie(vocabulary.enumerated().compactMap { id, t in Self.rawBytes(of: t).map { ($0, Int32(id)) } }) : nil
+        let whole = ignoreMerges ? ByteTrie(vocabulary.enumerated().compactMap { id, t in Self.rawBytes(of: t).map { ($0, Int32(id)) } }) : nil
+        self.init(vocabulary: vocabulary, addedTokens: addedTokens, addPrefixSpace: addPrefixSpace, ignoreMerges: ignoreMerges,
+                  byteIDs: bytes, merges: table, wholeTokens: whole)
     }
 
-    /// A tokenizer over tables built before (read from a `TokenizerImage`).
+    /// A tokenizer over tables built before (by the public initializer, or read from a
+    /// `TokenizerImage`).
     init(vocabulary: [String], addedTokens: AddedTokens, addPrefixSpace: Bool, ignoreMerges: Bool, byteIDs: [Int32],
          merges: [UInt64: UInt64], wholeTokens: ByteTrie?) {
         self.vocabulary = vocabulary

@@ -27,9 +27,6 @@ public struct WordPieceModel: Sendable {
     /// - Parameter vocabulary: token strings by id.
     public init(vocabulary: [String], unknownToken: String = "[UNK]", continuingSubwordPrefix: String = "##",
                 maxInputCharactersPerWord: Int = 100) throws {
-        self.vocabulary = vocabulary
-        self.continuingSubwordPrefix = continuingSubwordPrefix
-        self.maxInputCharactersPerWord = maxInputCharactersPerWord
         let prefix = Array(continuingSubwordPrefix.utf8)
         var initialKeys = ByteTrie.Keys(capacity: vocabulary.count, poolCapacity: vocabulary.count * 8)
         var continuationKeys = ByteTrie.Keys(capacity: vocabulary.count, poolCapacity: vocabulary.count * 8)
@@ -43,6 +40,7 @@ public struct WordPieceModel: Sendable {
         }
         // With an empty prefix every token can continue a word. Otherwise the two tries are
         // built at the same time, the continuation trie on another thread.
+        let initial: ByteTrie, continuation: ByteTrie
         if prefix.isEmpty {
             initial = ByteTrie(initialKeys)
             continuation = initial
@@ -55,10 +53,11 @@ public struct WordPieceModel: Sendable {
             continuation = built.withLock { $0! }
         }
         guard let unk = initial.id(of: Array(unknownToken.utf8)) else { throw UnknownTokenMissing(token: unknownToken) }
-        unknownID = UInt32(unk)
+        self.init(vocabulary: vocabulary, unknownID: UInt32(unk), continuingSubwordPrefix: continuingSubwordPrefix,
+                  maxInputCharactersPerWord: maxInputCharactersPerWord, initial: initial, continuation: continuation)
     }
 
-    /// A model over tries built before (read from a `TokenizerImage`).
+    /// A model over tries built before (by the public initializer, or read from a `TokenizerImage`).
     init(vocabulary: [String], unknownID: UInt32, continuingSubwordPrefix: String, maxInputCharactersPerWord: Int,
          initial: ByteTrie, continuation: ByteTrie) {
         self.vocabulary = vocabulary
