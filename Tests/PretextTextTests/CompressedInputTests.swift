@@ -66,43 +66,62 @@ import PretextTestSupport
         #expect(try bertDocuments(file(ReaderTesting.compress([], with: tool), tool)).isEmpty)
     }
 
+    /// A reader of a damaged input: the documents decoded before the damage, and the report
+    /// (the damage counted once, with a problem naming the line, the path and the offset).
+    func readDamaged(_ path: String) throws -> (docs: [Document], report: ReaderReport) {
+        try ReaderTesting.readAll(BertTextFormatReader(path: path, inputOrdinal: 0))
+    }
+
     @Test(arguments: [Tool.gzip, Tool.zstd])
-    func truncatedStreamsNameThePathAndOffset(_ tool: Tool) throws {
-        let text = Array(ReaderTesting.corpus(documents: 500, seed: 9).utf8)
+    func truncatedStreamsKeepWhatWasDecodedAndReportTheRest(_ tool: Tool) throws {
+        // A few hundred KB: several zstd blocks, so half the file decodes to something.
+        let text = Array(ReaderTesting.corpus(documents: 4000, seed: 9).utf8)
         let compressed = try ReaderTesting.compress(text, with: tool)
-        for keep in [compressed.count - 1, compressed.count / 2, 10] {
+        let plain = try bertDocuments(try TemporaryFolder.shared.file(named: "plain-9.txt", contents: text))
+        for keep in [compressed.count - 1, compressed.count / 2] {
             let path = try file(Array(compressed[0..<keep]), tool)
-            do {
-                _ = try bertDocuments(path)
-                Issue.record("a \(tool) file cut to \(keep) of \(compressed.count) bytes was read without an error")
-            } catch let error as CompressedInputError {
-                #expect(error.path == path)
-                #expect(error.compressedOffset <= UInt64(keep))
-                #expect("\(error)".contains(path))
-                #expect("\(error)".contains("compressed byte offset \(error.compressedOffset)"))
-                #expect(error.reason.contains("truncated") || tool == .zstd, "\(error)")
-            }
+            let (docs, report) = try readDamaged(path)
+            #expect(report.undecodableInputs == 1, "a \(tool) file cut to \(keep) of \(compressed.count) bytes")
+            #expect(report.problems.count == 1)
+            let problem = report.problems.first ?? ""
+            #expect(problem.hasPrefix(path + ":") && problem.contains("compressed byte offset") && problem.contains("the rest of the input is skipped"), "\(problem)")
+            #expect(tool == .zstd || problem.contains("truncated"), "\(problem)")
+            // Every document before the damage is there, unchanged; only the last may be cut short.
+            #expect(docs.count > 0 && docs.count <= plain.count)
+            if docs.count > 1 { #expect(Array(docs.dropLast()) == Array(plain.prefix(docs.count - 1))) }
         }
+        // Cut before anything decodes: an error naming the file, not an empty input.
+        let head = try file(Array(compressed[0..<10]), tool)
+        let error = #expect(throws: CompressedInputError.self) { try bertDocuments(head) }
+        #expect(error?.path == head)
+        #expect(error.map { "\($0)".contains("compressed byte offset \($0.compressedOffset)") } == true)
+        #expect(error.map { $0.compressedOffset <= 10 } == true)
     }
 
     @Test(arguments: [Tool.gzip, Tool.zstd])
     func corruptStreamsNameThePath(_ tool: Tool) throws {
-        let text = Array(ReaderTesting.corpus(documents: 500, seed: 10).utf8)
-        var compressed = try ReaderTesting.compress(text, with: tool)
+        // Several zstd frames (as `zstd` writes for concatenated inputs) or gzip members, so the
+        // damage in the middle leaves whole frames before it.
+        let parts = (0..<4).map { Array(ReaderTesting.corpus(documents: 200, seed: 10 + UInt64($0)).utf8) }
+        var compressed: [UInt8] = []
+        for part in parts { compressed += try ReaderTesting.compress(part, with: tool) }
         let middle = compressed.count / 2
         for k in middle..<(middle + 16) { compressed[k] ^= 0x5A }
         let path = try file(compressed, tool)
-        let error = #expect(throws: CompressedInputError.self) { try bertDocuments(path) }
-        #expect(error?.path == path)
-        #expect(error.map { "\($0)".contains(path) } == true)
-        #expect(error.map { $0.compressedOffset <= UInt64(compressed.count) } == true, "\(String(describing: error))")
-        if tool == .gzip { #expect(error.map { $0.compressedOffset >= UInt64(middle) } == true, "\(String(describing: error))") }
+        let (docs, report) = try readDamaged(path)
+        #expect(report.undecodableInputs == 1)
+        #expect(report.problems.first.map { $0.hasPrefix(path + ":") && $0.contains("cannot be decoded") } == true, "\(report.problems)")
+        // The first frame's documents at least, none of them changed.
+        let first = try bertDocuments(try TemporaryFolder.shared.file(named: "plain-10.txt", contents: parts[0]))
+        #expect(docs.count >= first.count - 1)
+        #expect(docs.prefix(first.count - 1).map(ReaderTesting.texts) == first.prefix(first.count - 1).map(ReaderTesting.texts))
     }
 
-    @Test func garbageAfterAGzipMemberIsAnError() throws {
+    @Test func garbageAfterAGzipMemberIsReported() throws {
         let path = try file(ReaderTesting.compress(Array("text\n".utf8), with: .gzip) + Array("garbage".utf8), .gzip)
-        let error = #expect(throws: CompressedInputError.self) { try bertDocuments(path) }
-        #expect(error?.compression == .gzip)
+        let (docs, report) = try readDamaged(path)
+        #expect(docs.map(ReaderTesting.texts) == [["text"]])
+        #expect(report.undecodableInputs == 1 && report.problems.first?.contains("gzip input cannot be decoded") == true)
     }
 
     @Test func notCompressedAtAllIsAnError() throws {

@@ -10,7 +10,10 @@ import Glibc
 /// takes the next item while the consumer is still writing an earlier one, so the threads stay
 /// busy across item (and unit) boundaries. At most `window` items are in flight (queued,
 /// being transformed, or waiting for the consumer); `submit` blocks while the window is full,
-/// so memory is bounded by `window` items and outputs. The output order — and every byte the
+/// so memory is bounded by `window` items and outputs. Items may also carry a weight (their
+/// bytes): with `maxWeight`, `submit` also blocks while the items in flight weigh more than
+/// that together (one item is always admitted, however heavy), so a few huge items cannot fill
+/// the window. The output order — and every byte the
 /// consumer writes from it — is independent of the thread count and of scheduling.
 ///
 /// Errors: the first error thrown by a transform (in item order) or by the consumer stops the
@@ -24,6 +27,7 @@ public final class OrderedPipeline<Input: Sendable, Output: Sendable>: @unchecke
     private static var next: Int { 1 }
     private static var room: Int { 2 }
     private let window: Int
+    private let maxWeight: Int
     private let transform: @Sendable (_ worker: Int, Input) throws -> Output
     private let consume: @Sendable (Output) throws -> Void
 
@@ -32,6 +36,9 @@ public final class OrderedPipeline<Input: Sendable, Output: Sendable>: @unchecke
     // flight, so they never share a slot, and nothing is allocated per item.
     private var inputs: [Input?]
     private var results: [Result<Output, Error>?]
+    /// Weight of item k in slot k % window, and the sum over the items in flight.
+    private var weights: [Int]
+    private var weightInFlight = 0
     /// Items handed to workers: `consumed ≤ taken ≤ submitted`.
     private var taken = 0
     private var submitted = 0
@@ -49,11 +56,14 @@ public final class OrderedPipeline<Input: Sendable, Output: Sendable>: @unchecke
     /// consumer. `window` ≥ `threads` + 1 keeps every worker busy while the consumer works.
     /// `pinWorkers`: worker k stays on the k-th CPU the process may use (round robin; see
     /// `ThreadAffinity`); the producer and the consumer are left to the scheduler.
-    public init(threads: Int, window: Int, pinWorkers: Bool = false,
+    /// `maxWeight`: the most weight in flight (see `submit(_:weight:)`).
+    public init(threads: Int, window: Int, maxWeight: Int = .max, pinWorkers: Bool = false,
                 transform: @escaping @Sendable (_ worker: Int, Input) throws -> Output,
                 consume: @escaping @Sendable (Output) throws -> Void) {
         precondition(threads >= 1 && window >= 1)
         self.window = window
+        self.maxWeight = maxWeight
+        weights = Array(repeating: 0, count: window)
         let cpus = pinWorkers ? ThreadAffinity.allowedCPUs() : []
         workerCPUs = cpus.count > 1 ? cpus : []
         inputs = Array(repeating: nil, count: window)
@@ -79,9 +89,11 @@ public final class OrderedPipeline<Input: Sendable, Output: Sendable>: @unchecke
         self.threads = handles
     }
 
-    /// Hands `input` to the workers; blocks while `window` items are in flight. Throws the
-    /// pipeline's first error, after which nothing more is accepted.
-    public func submit(_ input: Input) throws {
+    /// Hands `input` to the workers; blocks while `window` items are in flight, or while other
+    /// items in flight weigh more than `maxWeight - weight`. Throws the pipeline's first error,
+    /// after which nothing more is accepted.
+    public func submit(_ input: Input, weight: Int = 0) throws {
+        precondition(weight >= 0)
         if inline {
             if let failure = lock.withLock({ failure }) { throw failure }
             do {
@@ -93,9 +105,14 @@ public final class OrderedPipeline<Input: Sendable, Output: Sendable>: @unchecke
             return
         }
         try lock.withLock {
-            while failure == nil && submitted - consumed >= window { lock.wait(Self.room) }
+            while failure == nil && (submitted - consumed >= window
+                                     || (submitted > consumed && weightInFlight > maxWeight - min(weight, maxWeight))) {
+                lock.wait(Self.room)
+            }
             if let failure { throw failure }
             inputs[submitted % window] = input
+            weights[submitted % window] = weight
+            weightInFlight += weight
             submitted += 1
             lock.signal(Self.work)
         }
@@ -146,8 +163,10 @@ public final class OrderedPipeline<Input: Sendable, Output: Sendable>: @unchecke
             do {
                 try consume(try next.get())
                 lock.withLock {
+                    let weight = weights[consumed % window]
+                    weightInFlight -= weight
                     consumed += 1
-                    if submitted - consumed == window - 1 { lock.signal(Self.room) }
+                    if submitted - consumed == window - 1 || weight > 0 { lock.signal(Self.room) }
                 }
             } catch {
                 lock.withLock {

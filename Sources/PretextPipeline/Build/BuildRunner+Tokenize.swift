@@ -36,7 +36,8 @@ extension BuildRunner {
         let scratches = tokenizerScratches
         let busy = Mutex<(tokenize: Double, store: Double)>((0, 0))
         let assembly = StoreAssembly()
-        let stage1 = OrderedPipeline<TokenizeGroup, TokenizedGroup>(threads: threads, window: 8 * threads + 8, pinWorkers: pinThreads, transform: { worker, group in
+        let stage1 = OrderedPipeline<TokenizeGroup, TokenizedGroup>(threads: threads, window: 8 * threads + 8,
+                                                                    maxWeight: Self.textInFlightBytes, pinWorkers: pinThreads, transform: { worker, group in
             let start = BuildProgress.now()
             let (documents, statistics) = scratches.with(worker) { groupTokenizer.tokenize(group.documents, scratch: &$0) }
             let encoded = try EncodedDocuments(documents, tokenWidth: width, folder: storeFolder)
@@ -70,7 +71,7 @@ extension BuildRunner {
         var bytesSeen = 0.0
         func submit(unit: Int, read: UnitRead?) throws {
             let start = BuildProgress.now()
-            try stage1.submit(TokenizeGroup(unit: unit, documents: group, read: read))
+            try stage1.submit(TokenizeGroup(unit: unit, documents: group, read: read), weight: group.byteCount)
             waited += BuildProgress.now() - start
             group = GroupText()
         }
@@ -92,12 +93,22 @@ extension BuildRunner {
                     }
                     read.parts.append(UnitRead.Part(input: part.input, bytes: part.bytes, documents: documents))
                 }
+                // What listing the inputs found (skipped folder entries, empty files) belongs to
+                // no unit's bytes; it is logged and counted with unit 0, so every task count and
+                // the merge give the same statistics.
+                let notices = unit == 0 ? setup.inputs.notices : []
+                for notice in notices where problems < 20 {
+                    log("input: \(notice.description)")
+                    problems += 1
+                }
+                problemsOmitted += UInt64(max(0, notices.count - 20))
                 for problem in report.problems where problems < 20 {
                     log("input: \(problem)")
                     problems += 1
                 }
                 problemsOmitted += UInt64(max(0, report.problems.count - 20)) + report.problemsOmitted
                 read.counters = Self.readerCounters(report)
+                for notice in notices { read.counters.add(notice.kind.rawValue, 1) }
                 try submit(unit: unit, read: read)
             }
         } catch {
@@ -126,7 +137,10 @@ extension BuildRunner {
         if part.readWhole { return try inputs.makeReader(for: part.input) }
         let size = part.inputSize
         var boundaries = try DocumentBoundaries(path: part.input.path, size: size, format: inputs.format, options: inputs.options)
-        let start = try boundaries.next(atOrAfter: part.bytes.lowerBound)
+        // No boundary inside the part means no document starts in it (the scan stops at the
+        // part's end, so a part inside one giant line costs its own length only).
+        let start = try boundaries.next(atOrAfter: part.bytes.lowerBound, before: part.bytes.upperBound)
+        guard start < min(part.bytes.upperBound, size) else { return nil }
         let end = part.bytes.upperBound >= size ? size : try boundaries.next(atOrAfter: part.bytes.upperBound)
         guard start < end else { return nil }
         let source = try FileRangeByteSource(path: part.input.path, start: start, end: end)
@@ -139,7 +153,9 @@ extension BuildRunner {
         for (name, value) in [("input_empty_documents", report.emptyDocuments), ("input_invalid_utf8_lines", report.invalidUTF8Lines),
                               ("input_nul_bytes", report.nulBytes), ("input_crlf_lines", report.crlfLines),
                               ("input_boms_stripped", report.bomsStripped), ("input_overlong_lines", report.overlongLines),
-                              ("input_split_documents", report.splitDocuments), ("input_malformed_json_lines", report.malformedJSONLines)] {
+                              ("input_split_documents", report.splitDocuments), ("input_malformed_json_lines", report.malformedJSONLines),
+                              ("input_undecodable_streams", report.undecodableInputs),
+                              (InputNotice.Kind.skippedEntry.rawValue, 0), (InputNotice.Kind.emptyFile.rawValue, 0)] {
             counters.add(name, Double(value))
         }
         return counters

@@ -238,6 +238,11 @@ public final class BuildRunner: Sendable {
 
     /// Text per group of documents handed to a tokenizing thread.
     static let tokenizeGroupBytes = 64 << 10
+    /// The most text in flight between the reader and the store (groups queued or being
+    /// tokenized): groups are ~64 KiB, so this only binds when documents are huge (a giant
+    /// line read as documents of up to `maxDocumentBytes`), and keeps memory from growing
+    /// with the pipeline's window of such documents.
+    static let textInFlightBytes = 16 << 20
 
     /// One tokenizer scratch per worker, kept for the whole stage (its word cache stays warm).
     let tokenizerScratches: PerWorker<TokenizerScratch>

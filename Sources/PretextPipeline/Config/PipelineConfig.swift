@@ -32,7 +32,7 @@ public struct PipelineConfig: Sendable, Equatable {
     public var idField = ""
     public var invalidUTF8 = "replace"
     public var maxLineBytes = 1 << 20
-    public var maxDocumentBytes = 64 << 20
+    public var maxDocumentBytes = 16 << 20
     public var splitterLanguage = "auto"
     public var tokenizerPath = ""
     /// For a `vocab.txt`: lowercase and strip accents (uncased BERT).

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// HF tokenizers' `BertNormalizer`, on UTF-8 bytes: clean text, CJK spacing, accent
 /// stripping (NFD, then nonspacing marks removed), lowercasing — in that order, each on or off.
 ///
@@ -38,7 +40,23 @@ public struct BertNormalizer: Sendable {
     static let keep: UInt32 = 0
     static let remove: UInt32 = 0xFFFF_FFFF
 
+    /// The tables built so far in this process, per option set (there are 24 option sets; a
+    /// build, a test run or a fuzzer loads many tokenizers with the same few): the first
+    /// normalizer of an option set builds them, every later one shares the same arrays.
+    private static let builtTables = Mutex<[Options: (bmp: [UInt32], pool: [UInt8])]>([:])
+
     public init(options: Options = Options()) {
+        if let built = Self.builtTables.withLock({ $0[options] }) {
+            self.init(options: options, bmp: built.bmp, pool: built.pool)
+            return
+        }
+        let (table, pool) = Self.buildTables(options)
+        Self.builtTables.withLock { $0[options] = (table, pool) }
+        self.init(options: options, bmp: table, pool: pool)
+    }
+
+    /// The BMP table and replacement pool of `options` (see `bmp`, `pool`).
+    private static func buildTables(_ options: Options) -> (bmp: [UInt32], pool: [UInt8]) {
         var table = [UInt32](repeating: Self.keep, count: 0x10000)
         var pool: [UInt8] = []
         pool.reserveCapacity(1 << 18)
@@ -92,7 +110,7 @@ public struct BertNormalizer: Sendable {
             precondition(length < 32, "normalized form of U+\(String(c, radix: 16)) too long")
             table[Int(c)] = (UInt32(start) << 5) | UInt32(length)
         }
-        self.init(options: options, bmp: table, pool: pool)
+        return (table, pool)
     }
 
     /// A normalizer over tables built before (read from a `TokenizerImage`): `bmp` has

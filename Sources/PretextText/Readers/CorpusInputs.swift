@@ -38,6 +38,25 @@ public struct CorpusInputError: Error, CustomStringConvertible, Sendable, Equata
     public var description: String { "\(path): \(reason)" }
 }
 
+/// Something about the inputs found while listing them, before anything is read: a folder
+/// entry that is not an input (skipped), or an input file with no bytes. Every task of a
+/// build lists the same inputs, so every task finds the same notices.
+public struct InputNotice: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// A folder entry that cannot be an input — a dangling symbolic link, a FIFO, a
+        /// socket, a device — skipped; the folder's other files are read.
+        case skippedEntry = "input_skipped_entries"
+        /// An input file of 0 bytes: no documents.
+        case emptyFile = "input_empty_files"
+    }
+    public let kind: Kind
+    public let path: String
+    public let what: String
+
+    /// `path: what`, as problems are printed.
+    public var description: String { "\(path): \(what)" }
+}
+
 /// The ordered list of a run's input files, and a factory for their readers.
 ///
 /// `open` expands folders and checks every input up front (so a missing or unreadable path
@@ -56,10 +75,13 @@ public struct CorpusInputs: Sendable {
     public let inputs: [CorpusInput]
     public let format: CorpusFormat
     public let options: ReaderOptions
+    /// Skipped folder entries and empty files, in listing order.
+    public let notices: [InputNotice]
 
     /// Expands and checks `paths`; throws `CorpusInputError` or `SystemCallError` naming the path.
     public static func open(paths: [String], format: CorpusFormat, options: ReaderOptions = ReaderOptions()) throws -> CorpusInputs {
         var files: [String] = []
+        var notices: [InputNotice] = []
         var sawStandardInput = false
         for path in paths {
             if path == "-" {
@@ -75,11 +97,14 @@ public struct CorpusInputs: Sendable {
             }
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
-                let found = try listFolder(path, recursive: options.recursiveFolders)
+                let found = try listFolder(path, recursive: options.recursiveFolders, notices: &notices)
                 guard !found.isEmpty else { throw CorpusInputError(path: path, reason: "folder holds no input files") }
                 files.append(contentsOf: found)
             case S_IFREG, S_IFIFO, S_IFCHR:
                 guard access(path, R_OK) == 0 else { throw CorpusInputError(path: path, reason: "not readable") }
+                if st.st_mode & S_IFMT == S_IFREG && st.st_size == 0 {
+                    notices.append(InputNotice(kind: .emptyFile, path: path, what: "empty file, no documents"))
+                }
                 files.append(path)
             default:
                 throw CorpusInputError(path: path, reason: "neither a file nor a folder")
@@ -91,7 +116,7 @@ public struct CorpusInputs: Sendable {
         let inputs = files.enumerated().map { i, path in
             CorpusInput(path: path, ordinal: UInt32(i), compression: path == "-" ? .none : InputCompression(path: path))
         }
-        return CorpusInputs(inputs: inputs, format: format, options: options)
+        return CorpusInputs(inputs: inputs, format: format, options: options, notices: notices)
     }
 
     /// Opens `input` and makes the reader for the run's format.
@@ -132,10 +157,14 @@ public struct CorpusInputs: Sendable {
         return total
     }
 
-    /// Regular files under `folder`, not hidden, sorted bytewise by relative path.
-    static func listFolder(_ folder: String, recursive: Bool) throws -> [String] {
+    /// Regular files under `folder`, not hidden, sorted bytewise by relative path. Entries
+    /// that are neither files nor folders (dangling links, FIFOs, sockets, devices) and empty
+    /// files are added to `notices` (in that same order); an entry that cannot be examined
+    /// for another reason (permissions, I/O) is an error.
+    static func listFolder(_ folder: String, recursive: Bool, notices: inout [InputNotice]) throws -> [String] {
         let root = folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
         var relative: [[UInt8]] = []
+        var found: [(relative: [UInt8], notice: InputNotice)] = []
         var visited = Set<[UInt64]>()
         func walk(_ rel: String) throws {
             let dir = rel.isEmpty ? root : root + "/" + rel
@@ -148,21 +177,34 @@ public struct CorpusInputs: Sendable {
                 let child = root + "/" + childRel
                 var cst = stat()
                 guard stat(child, &cst) == 0 else {
-                    throw CorpusInputError(path: child, reason: String(cString: strerror(errno)))
+                    let e = errno
+                    var lst = stat()
+                    if e == ENOENT && lstat(child, &lst) == 0 && lst.st_mode & S_IFMT == S_IFLNK {
+                        found.append((Array(childRel.utf8), InputNotice(kind: .skippedEntry, path: child, what: "dangling symbolic link skipped")))
+                        continue
+                    }
+                    throw CorpusInputError(path: child, reason: String(cString: strerror(e)))
                 }
                 switch cst.st_mode & S_IFMT {
                 case S_IFREG:
                     guard access(child, R_OK) == 0 else { throw CorpusInputError(path: child, reason: "not readable") }
                     relative.append(Array(childRel.utf8))
+                    if cst.st_size == 0 {
+                        found.append((Array(childRel.utf8), InputNotice(kind: .emptyFile, path: child, what: "empty file, no documents")))
+                    }
                 case S_IFDIR:
                     if recursive { try walk(childRel) }
                 default:
-                    continue  // sockets, devices, pipes inside folders are not inputs
+                    // Pipes, sockets and devices inside folders are not inputs (a FIFO would block
+                    // the build until something writes to it).
+                    let kind = cst.st_mode & S_IFMT == S_IFIFO ? "FIFO" : cst.st_mode & S_IFMT == S_IFSOCK ? "socket" : "device"
+                    found.append((Array(childRel.utf8), InputNotice(kind: .skippedEntry, path: child, what: "\(kind) skipped (not a regular file)")))
                 }
             }
         }
         try walk("")
         relative.sort { $0.lexicographicallyPrecedes($1) }
+        notices += found.sorted { $0.relative.lexicographicallyPrecedes($1.relative) }.map(\.notice)
         let prefix = root == "/" ? "/" : root + "/"
         return relative.map { prefix + String(decoding: $0, as: UTF8.self) }
     }

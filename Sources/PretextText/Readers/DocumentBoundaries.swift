@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import PretextCore
 
 /// Where documents may begin in a plain (seekable, uncompressed) input file, found from any
@@ -54,32 +57,40 @@ public struct DocumentBoundaries {
     @inline(__always)
     static func isBlankByte(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0B || b == 0x0C || b == 0 }
 
-    /// The first boundary at or after `offset`; `size` when there is none before the end.
-    public mutating func next(atOrAfter offset: UInt64) throws -> UInt64 {
-        if offset == 0 { return 0 }
-        if offset >= size { return size }
+    /// The first boundary at or after `offset` and before `limit`; `min(limit, size)` when there
+    /// is none. The scan stops at `limit`, so asking whether a range holds a boundary costs at
+    /// most the range's length plus one line before it, however long the line that covers it
+    /// (a 300 MB line cut into 1 MiB units costs each unit 1 MiB, not the rest of the line).
+    public mutating func next(atOrAfter offset: UInt64, before limit: UInt64 = .max) throws -> UInt64 {
+        let end = min(limit, size)
+        if offset == 0 { return min(0, end) }
+        if offset >= end { return end }
         // The first line start at or after `offset`: just past the first \n at or after offset-1.
-        guard var lineStart = try firstNewline(from: offset - 1).map({ $0 + 1 }) else { return size }
-        guard case .blankLineSeparated(let maxLine) = rule else { return min(lineStart, size) }
+        guard var lineStart = try firstNewline(from: offset - 1, before: end).map({ $0 + 1 }) else { return end }
+        guard case .blankLineSeparated(let maxLine) = rule else { return min(lineStart, end) }
         // Is the line that ends at lineStart-1 blank? Walk back over it (at most maxLine+1 bytes).
         var previousBlank = try lineBeforeIsBlank(lineStart, maxLine: maxLine)
-        while lineStart < size {
+        while lineStart < end {
             // Classify the line at lineStart: scan to its \n.
-            let (blank, nextStart) = try classifyLine(at: lineStart, maxLine: maxLine)
+            let (blank, nextStart) = try classifyLine(at: lineStart, maxLine: maxLine, before: end)
             if previousBlank && !blank { return lineStart }
             previousBlank = blank
-            guard let next = nextStart else { return size }
+            guard let next = nextStart else { return end }
             lineStart = next
         }
-        return size
+        return end
     }
 
-    /// Offset of the first `\n` at or after `from`, or nil.
-    private mutating func firstNewline(from: UInt64) throws -> UInt64? {
+    /// Offset of the first `\n` at or after `from` and before `limit` (≤ size), or nil.
+    private mutating func firstNewline(from: UInt64, before limit: UInt64) throws -> UInt64? {
         var at = from
-        while at < size {
-            let (i, n) = try window(at)
-            if let j = buffer[i..<(i + n)].firstIndex(of: 0x0A) { return at + UInt64(j - i) }
+        while at < limit {
+            let (i, available) = try window(at)
+            let n = Int(min(UInt64(available), limit - at))
+            let found = buffer.withUnsafeBytes { memchr($0.baseAddress! + i, 0x0A, n) }
+            if let found {
+                return at + UInt64(buffer.withUnsafeBytes { $0.baseAddress! + i }.distance(to: UnsafeRawPointer(found)))
+            }
             at += UInt64(n)
         }
         return nil
@@ -116,22 +127,27 @@ public struct DocumentBoundaries {
         return length <= maxLine  // the file's first line
     }
 
-    /// Whether the line at `start` is blank, and where the next line starts (nil at the end).
-    private mutating func classifyLine(at start: UInt64, maxLine: Int) throws -> (blank: Bool, next: UInt64?) {
+    /// Whether the line at `start` is blank, and where the next line starts (nil at the end,
+    /// or when it starts at or after `limit`: a line that is not blank is skipped with
+    /// `memchr` from its first non-blank byte on).
+    private mutating func classifyLine(at start: UInt64, maxLine: Int, before limit: UInt64) throws -> (blank: Bool, next: UInt64?) {
         var at = start
-        var blank = true
         var length = 0
         while at < size {
             let (first, n) = try window(at)
             for i in first..<(first + n) {
                 let b = buffer[i]
-                if b == 0x0A { return (blank && length <= maxLine, at + UInt64(i - first) + 1) }
-                if blank && !Self.isBlankByte(b) { blank = false }
+                if b == 0x0A { return (length <= maxLine, at + UInt64(i - first) + 1) }
+                if !Self.isBlankByte(b) || length >= maxLine {
+                    let here = at + UInt64(i - first)
+                    guard let newline = try firstNewline(from: here, before: limit) else { return (false, nil) }
+                    return (false, newline + 1)
+                }
                 length += 1
             }
             at += UInt64(n)
         }
-        return (blank && length <= maxLine, nil)
+        return (length <= maxLine, nil)
     }
 
     /// The bytes from `offset` on: their index in the buffer and how many there are (at least

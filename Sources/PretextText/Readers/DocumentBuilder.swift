@@ -55,6 +55,16 @@ extension InputLines {
         try body(doc)
     }
 
+    /// Counts an empty document (blank lines, white space only, an empty JSONL text) ending on
+    /// `line`; the first of the input is also a problem, later ones only a count, so a corpus
+    /// with double blank lines does not fill the problem list.
+    func emptyDocument(line: UInt64) {
+        report.emptyDocuments += 1
+        if report.emptyDocuments == 1 {
+            problem(line: line, "empty document skipped (further ones are only counted, in input_empty_documents)")
+        }
+    }
+
     /// Adds `segment` to `builder`, emitting the document so far when the size cap cuts it.
     func add(_ segment: UnsafeRawBufferPointer, to builder: inout DocumentBuilder, line: UInt64,
              _ body: (Document) throws -> Void) rethrows {
@@ -79,7 +89,7 @@ extension InputLines {
             if trimmed.isEmpty {
                 if piece.isContinuation { return }
                 if builder.isEmpty {
-                    if pendingBlank { report.emptyDocuments += 1 }
+                    if pendingBlank { emptyDocument(line: piece.lineNumber) }
                 } else {
                     try emit(builder.finish(), body)
                 }

@@ -34,6 +34,13 @@ final class InputLines {
 
     /// Calls `body(line, piece)` for every clean line (or piece of a split over-long line).
     /// Skipped over-long lines and dropped lines are reported here and not handed on.
+    ///
+    /// A compressed input that stops decoding part-way (`CompressedInputError` from the
+    /// source: a truncated .gz, a corrupt .zst) ends here like a short input: the lines
+    /// before the damage have been handed on, the unfinished line and the rest are skipped,
+    /// and the damage is counted in `report.undecodableInputs` with a problem naming the line.
+    /// An input of which nothing could be decoded (not gzip or zstd at all, or damaged from its
+    /// first frame) is not read as empty: the error is thrown, naming the file.
     func forEachLine(_ body: (UnsafeRawBufferPointer, LineReader.Piece) throws -> Void) throws {
         defer {
             report.bytes = lines.counts.bytes
@@ -41,7 +48,19 @@ final class InputLines {
             report.overlongLines = lines.counts.overlongLines
         }
         let maxLine = options.maxLineBytes
+        var lastLine: UInt64 = 0
+        do {
+            try forEachPiece(maxLine: maxLine, lastLine: &lastLine, body)
+        } catch let damage as CompressedInputError where lines.counts.bytes > 0 {
+            report.undecodableInputs += 1
+            problem(line: lastLine + 1, "\(damage.compression.rawValue) input cannot be decoded from here (compressed byte offset \(damage.compressedOffset): \(damage.reason)); the rest of the input is skipped")
+        }
+    }
+
+    private func forEachPiece(maxLine: Int, lastLine: inout UInt64, _ body: (UnsafeRawBufferPointer, LineReader.Piece) throws -> Void) throws {
+        var sawCRLF = false
         try lines.forEachPiece { raw, piece in
+            lastLine = piece.lineNumber
             if piece.isSkipped {
                 problem(line: piece.lineNumber, "line longer than \(maxLine) bytes skipped")
                 return
@@ -54,6 +73,11 @@ final class InputLines {
                 && line[0] == 0xEF && line[1] == 0xBB && line[2] == 0xBF {
                 line = UnsafeRawBufferPointer(rebasing: line[3...])
                 report.bomsStripped += 1
+                problem(line: 1, "UTF-8 byte order mark removed")
+            }
+            if !sawCRLF && lines.counts.crlfLines > 0 {
+                sawCRLF = true
+                problem(line: piece.lineNumber, "line ends in CR LF: the CR is removed here and on every later such line (counted in input_crlf_lines)")
             }
             switch sanitizer.sanitize(line) {
             case .unchanged:

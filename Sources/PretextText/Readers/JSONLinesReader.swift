@@ -142,7 +142,7 @@ public final class JSONLinesReader: DocumentReader {
                 try segments(UnsafeRawBufferPointer(rebasing: line[text.start..<text.end]))
             }
             if builder.isEmpty {
-                input.report.emptyDocuments += 1
+                input.emptyDocument(line: number)
             } else {
                 try input.emit(builder.finish(), body)
             }

@@ -20,7 +20,9 @@ public struct ReaderOptions: Sendable, Equatable {
     /// half a JSON object cannot be parsed.
     public var maxLineBytes: Int
     /// Largest document in bytes of segment text; a longer one is cut and continues as the
-    /// next document (counted in `ReaderReport.splitDocuments`).
+    /// next document (counted in `ReaderReport.splitDocuments`). The default, 16 MiB, is
+    /// beyond any real document (a long book is a few MB) and bounds a build's memory when
+    /// a corpus holds a giant line: the tokenize phase holds a few documents at once.
     public var maxDocumentBytes: Int
     /// Over-long lines in the text formats: split into pieces of at most `maxLineBytes`
     /// (each piece becomes a segment) or skipped.
@@ -32,7 +34,7 @@ public struct ReaderOptions: Sendable, Equatable {
     /// Bytes requested from the source per read.
     public var readChunkBytes: Int
 
-    public init(maxLineBytes: Int = 1 << 20, maxDocumentBytes: Int = 64 << 20,
+    public init(maxLineBytes: Int = 1 << 20, maxDocumentBytes: Int = 16 << 20,
                 overlongLines: LineReader.OverlongPolicy = .split, invalidUTF8: InvalidUTF8Policy = .replace,
                 recursiveFolders: Bool = true, readChunkBytes: Int = 1 << 20) {
         precondition(maxLineBytes >= 4 && maxDocumentBytes >= 1 && readChunkBytes >= 1)

@@ -33,6 +33,9 @@ public struct ReaderReport: Sendable, Equatable {
     public var splitDocuments: UInt64 = 0
     /// JSONL lines skipped: malformed JSON, no text field, or a text field that is not a string.
     public var malformedJSONLines: UInt64 = 0
+    /// Compressed inputs that stopped decoding part-way (a truncated .gz, a corrupt .zst):
+    /// the documents decoded before the damage are kept, the rest of the input is skipped.
+    public var undecodableInputs: UInt64 = 0
     /// The first `maxProblems` problems, each `path:line: what`.
     public private(set) var problems: [String] = []
     /// Problems beyond `maxProblems`, counted but without a message.
@@ -44,6 +47,15 @@ public struct ReaderReport: Sendable, Equatable {
     public mutating func addProblem(path: String, line: UInt64, _ what: @autoclosure () -> String) {
         if problems.count < Self.maxProblems {
             problems.append("\(path):\(line): \(what())")
+        } else {
+            problemsOmitted += 1
+        }
+    }
+
+    /// Records a problem of `path` as a whole (no line: an empty input, a folder entry).
+    public mutating func addProblem(path: String, _ what: @autoclosure () -> String) {
+        if problems.count < Self.maxProblems {
+            problems.append("\(path): \(what())")
         } else {
             problemsOmitted += 1
         }
@@ -62,6 +74,7 @@ public struct ReaderReport: Sendable, Equatable {
         report.overlongLines += other.overlongLines
         report.splitDocuments += other.splitDocuments
         report.malformedJSONLines += other.malformedJSONLines
+        report.undecodableInputs += other.undecodableInputs
         let room = Self.maxProblems - report.problems.count
         report.problems.append(contentsOf: other.problems.prefix(room))
         report.problemsOmitted += UInt64(max(0, other.problems.count - room)) + other.problemsOmitted

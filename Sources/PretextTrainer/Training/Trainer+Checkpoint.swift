@@ -12,11 +12,19 @@ extension Trainer {
     }
 
     /// Writes the model (Hugging Face names: the folder loads with `BertForPreTraining.
-    /// from_pretrained`), the AdamW moments, the config and — last, marking the checkpoint
-    /// complete — the trainer state with the loader's position.
+    /// from_pretrained`), the AdamW moments, the config and the trainer state with the loader's
+    /// position into `checkpoints/.step-NNNNNN.partial`, then renames that folder to
+    /// `step-NNNNNN`: a process killed while saving leaves no half-written checkpoint, only a
+    /// hidden staging folder, which the next save removes.
     public func saveCheckpoint() throws {
         let folder = checkpointPath(step)
-        try PosixFile.makeDirectories(folder)
+        let parent = run + "/" + Self.checkpointFolder
+        let staging = parent + "/." + (folder.split(separator: "/").last.map(String.init) ?? "step") + ".partial"
+        try PosixFile.makeDirectories(parent)
+        for name in try PosixFile.listDirectory(parent) where name.hasPrefix(".step-") && name.hasSuffix(".partial") {
+            try Self.removeTree(parent + "/" + name)
+        }
+        try PosixFile.makeDirectories(staging)
         var weights: [String: SafeTensors.Tensor] = [:], moments: [String: SafeTensors.Tensor] = [:]
         for e in model.table.entries {
             func values(_ p: UnsafeMutableBufferPointer<Float>) -> [Float] { Array(UnsafeBufferPointer(rebasing: p[e.offset..<(e.offset + e.count)])) }
@@ -24,13 +32,29 @@ extension Trainer {
             moments["exp_avg." + e.name] = .init(shape: e.shape, values: values(optimizer.m))
             moments["exp_avg_sq." + e.name] = .init(shape: e.shape, values: values(optimizer.v))
         }
-        try SafeTensors.write(weights, metadata: ["format": "pt"], to: folder + "/model.safetensors")
-        try SafeTensors.write(moments, metadata: ["step": String(optimizer.step)], to: folder + "/optimizer.safetensors")
-        try model.config.json.write(toFile: folder + "/config.json", atomically: true, encoding: .utf8)
+        try SafeTensors.write(weights, metadata: ["format": "pt"], to: staging + "/model.safetensors")
+        try SafeTensors.write(moments, metadata: ["step": String(optimizer.step)], to: staging + "/optimizer.safetensors")
+        try PosixFile.writeAtomically(Array(model.config.json.utf8), to: staging + "/config.json")
         let state: [String: Any] = ["format": "pretext-trainer-state-1", "step": step, "optimizer_step": optimizer.step, "shards": shards,
                                     "loader": loader.state().json, "options": options.dictionary]
         let data = try JSONSerialization.data(withJSONObject: state, options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: URL(fileURLWithPath: folder + "/trainer_state.json"), options: .atomic)
+        try PosixFile.writeAtomically([UInt8](data), to: staging + "/trainer_state.json")
+        try PosixFile.syncDirectory(staging)
+        // A folder of this step already there is an earlier save of the same state (a resumed
+        // run passing the step again): replaced whole.
+        if PosixFile.exists(folder) { try Self.removeTree(folder) }
+        try PosixFile.rename(staging, to: folder)
+        try PosixFile.syncDirectory(parent)
+    }
+
+    /// Removes a folder and everything in it; a missing one is not an error.
+    static func removeTree(_ path: String) throws {
+        guard PosixFile.exists(path) else { return }
+        do {
+            try FileManager.default.removeItem(atPath: path)
+        } catch {
+            throw TrainingError(message: "cannot remove \(path): \(error.localizedDescription)")
+        }
     }
 
     /// The newest complete checkpoint of `run` (one with trainer_state.json), or nil.
@@ -65,7 +89,7 @@ extension Trainer {
                 guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let s = o["step"] as? Int else { return false }
                 return s <= step
             }
-            try (kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).write(toFile: metrics, atomically: true, encoding: .utf8)
+            try PosixFile.writeAtomically(Array((kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).utf8), to: metrics)
         }
         return trainer
     }
