@@ -27,6 +27,32 @@ struct CLI {
         return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
     }
 
+    struct MeasuredResult { let status: Int32; let output: String; let peakRSSBytes: Int }
+
+    /// Runs the binary as `run` does, and reports the child's own peak RSS (`wait4`'s
+    /// `ru_maxrss`, which Foundation's `Process` does not expose). Output goes through a file.
+    /// The child runs in the test's working directory: give it absolute paths.
+    static func runMeasured(_ arguments: [String]) throws -> MeasuredResult {
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw CLIMissing(path: binary) }
+        let log = try TemporaryFolder.shared.folder(named: "measured") + "/output.log"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([binary] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, binary, &actions, nil, argv, environ)
+        guard rc == 0 else { throw CLIMissing(path: binary + " (posix_spawn: \(rc))") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) == -1 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return MeasuredResult(status: exit, output: output, peakRSSBytes: usage.ru_maxrss * 1024)
+    }
+
     struct CLIMissing: Error, CustomStringConvertible {
         let path: String
         var description: String { "\(path) is not built; run `swift build --build-tests` (make test does) first" }
