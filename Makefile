@@ -25,6 +25,7 @@ test: system-libraries
 	swift test
 	bash scripts/python-tests.sh
 	bash scripts/distributed-tests.sh
+	bash scripts/machine-fault-tests.sh
 	CORPUS=corpora/en-sample.txt PRETEXT=.build/debug/pretext WORK=/tmp/pretext-soak-ci TRAIN_STEPS=12 bash benchmarks/crash_soak.sh 5
 	rm -rf /tmp/pretext-fuzz-ci
 	FUZZ_SEED=1 WORK=/tmp/pretext-fuzz-ci PRETEXT=.build/debug/pretext bash benchmarks/fuzz.sh 20

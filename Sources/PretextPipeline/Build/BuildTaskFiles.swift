@@ -96,7 +96,7 @@ public struct BuildTaskFiles: Sendable {
             }
             throw TaskError(message: "the \(phase.rawValue) phase of \(output) runs with --tasks \(fields["tasks"] ?? "?"), this task says --tasks \(tasks); resubmit with the same --tasks (or start again in a new output folder)")
         }
-        return try TaskLock(path: lockPath, task: task, phase: phase)
+        return try TaskLock(path: lockPath, task: task, tasks: tasks, phase: phase, output: output)
     }
 
     /// Whether this task has finished (its marker exists and names this configuration).
@@ -158,7 +158,7 @@ public final class TaskLock: @unchecked Sendable {
     let descriptor: Int32
     public let path: String
 
-    init(path: String, task: Int, phase: BuildPhase) throws {
+    init(path: String, task: Int, tasks: Int, phase: BuildPhase, output: String) throws {
         self.path = path
         descriptor = try PosixFile.check("open", path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
         if flock(descriptor, LOCK_EX | LOCK_NB) == -1 {
@@ -168,6 +168,9 @@ public final class TaskLock: @unchecked Sendable {
             _ = close(descriptor)
             if e == EWOULDBLOCK {
                 let who = n > 0 ? String(decoding: holder[0..<n], as: UTF8.self).trimmingSuffixNewline : "another process"
+                if tasks == 1 {
+                    throw BuildTaskFiles.TaskError(message: "another build into \(output) is running (\(who) holds \(path)); two builds into one folder at once are refused: wait for it, or use another --output")
+                }
                 throw BuildTaskFiles.TaskError(message: "task \(task) of the \(phase.rawValue) phase is already running (\(who) holds \(path)); two tasks with the same --task are refused")
             }
             throw SystemCallError(call: "flock", path: path, errno: e)
