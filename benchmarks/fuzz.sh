@@ -3,8 +3,9 @@
 # AddressSanitizer (the toolchain's -sanitize=fuzzer,address), one target after another.
 #
 #   bash benchmarks/fuzz.sh [SECONDS] [TARGET...]
-#     SECONDS per target (default 20); TARGET names from Fuzz/pretext-fuzz/FuzzTargets.swift
-#     (default: all). FUZZ_SEED=N fixes libFuzzer's seed (make test uses 1, so a run is
+#     SECONDS per target (default 20); TARGET names from Fuzz/pretext-fuzz/FuzzTargets.swift,
+#     and py-shard, py-masking-json, py-catalog for the Python reader under atheris
+#     (python/fuzz/fuzz_reader.py) (default: all). FUZZ_SEED=N fixes libFuzzer's seed (make test uses 1, so a run is
 #     repeatable); WORK=/var/tmp/pretext-fuzz keeps each target's corpus between runs;
 #     PRETEXT=path/to/pretext builds the seeds (default .build/release/pretext).
 #
@@ -81,10 +82,19 @@ seeds() {
     zstd) echo "$S/tiny.txt.zst" ;;
     store-index) echo "$S/nsp/store/unit-00000.docs" "$S/gpt/store/unit-00000.docs" ;;
     catalog) echo "$S/nsp/catalog.sqlite" ;;
+    py-*) seeds "${1#py-}" ;;
   esac
 }
 
-ALL="shard tokenizer-json vocab-txt vocab-json-merges tokenizer-image pipeline-toml masking-json jsonl text gzip zstd store-index catalog"
+# The Python reader's targets (python/fuzz/fuzz_reader.py) run under atheris in the virtualenv
+# the Python tests use, made here when missing.
+VENV="$ROOT/.build/python-venv"
+python_ready() {
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV" >&2
+  "$VENV/bin/python" -c "import atheris, numpy, lz4" 2> /dev/null || "$VENV/bin/pip" install -q atheris numpy lz4 >&2
+}
+
+ALL="shard tokenizer-json vocab-txt vocab-json-merges tokenizer-image pipeline-toml masking-json jsonl text gzip zstd store-index catalog py-shard py-masking-json py-catalog"
 TARGETS="${*:-$ALL}"
 status=0
 for t in $TARGETS; do
@@ -100,8 +110,13 @@ for t in $TARGETS; do
   # (70 executions/s instead of 500). The catalog target checks leaks only at exit.
   leaks=1
   [ "$t" = catalog ] && leaks=0
+  runner=("$FUZZ")
+  if [ "${t#py-}" != "$t" ]; then
+    python_ready
+    runner=(env PYTHONPATH="$ROOT/python" "$VENV/bin/python" "$ROOT/python/fuzz/fuzz_reader.py" "${t#py-}")
+  fi
   set +e
-  (cd "$WORK/$t" && PRETEXT_FUZZ_TARGET="$t" "$FUZZ" "$corpus" -max_total_time="$SECONDS_PER_TARGET" -seed="$SEED" \
+  (cd "$WORK/$t" && PRETEXT_FUZZ_TARGET="$t" PRETEXT_FUZZ_SHARDS="$S/nsp" "${runner[@]}" "$corpus" -max_total_time="$SECONDS_PER_TARGET" -seed="$SEED" \
       -max_len="$max" -rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 -detect_leaks="$leaks" -print_final_stats=1 > "$log" 2>&1)
   rc=$?
   set -e

@@ -18,6 +18,8 @@ enum FuzzFile {
     static let folder: String = {
         let f = "/dev/shm/pretext-fuzz-\(getpid())"
         try? PosixFile.makeDirectories(f)
+        // Removed when libFuzzer exits (a crash leaves it, beside the crash file).
+        atexit { _ = system("rm -rf /dev/shm/pretext-fuzz-\(getpid())") }
         return f
     }()
 
@@ -29,6 +31,19 @@ enum FuzzFile {
         try file.close()
         return p
     }
+
+    /// `<folder>/set`, holding a copy of every shard and masking.json of the folder named by
+    /// `PRETEXT_FUZZ_SHARDS` (none when it is not set), made once per process.
+    static let shardSet: String = {
+        let set = folder + "/set"
+        try? PosixFile.makeDirectories(set)
+        if let source = getenv("PRETEXT_FUZZ_SHARDS").map({ String(cString: $0) }), let names = try? PosixFile.listDirectory(source) {
+            for name in names where name.hasSuffix(".ptxs") || name == MaskingFile.fileName {
+                try? PosixFile.copy(source + "/" + name, to: set + "/" + name)
+            }
+        }
+        return set
+    }()
 
     /// The input cut in two at its first `sep` byte (all of it and nothing when there is none):
     /// targets that read two files take both from one input.
@@ -128,11 +143,12 @@ enum FuzzTargets {
             var buffer = [UInt8](repeating: 0, count: 1 << 16)
             while try buffer.withUnsafeMutableBytes({ try source.read(into: $0) }) > 0 {}
         },
-        // A hostile catalog.sqlite beside no shards: every table read (paths checked against
-        // the folder, counts and checksums parsed), then `verify` over the folder.
+        // A hostile catalog.sqlite beside the real shards of a build (PRETEXT_FUZZ_SHARDS, the
+        // seed build's folder): every table read (paths checked against the folder, counts and
+        // checksums parsed), then `verify` over the folder, which reads the shards the hostile
+        // rows name and checks them against those rows.
         "catalog": FuzzTarget { bytes in
-            let folder = FuzzFile.folder + "/set"
-            try PosixFile.makeDirectories(folder)
+            let folder = FuzzFile.shardSet
             // A WAL or shared-memory file left by the last input would be replayed into this one.
             for suffix in ["-wal", "-shm", "-journal"] { try? PosixFile.removeIfPresent(folder + "/" + Catalog.fileName + suffix) }
             let file = try PosixFile(path: folder + "/" + Catalog.fileName, mode: .createTruncate)

@@ -48,17 +48,25 @@ def catalog_shards(folder):
     for options in ("?mode=ro", "?mode=ro&immutable=1"):
         try:
             connection = sqlite3.connect(uri + options, uri=True)
+            # Text as bytes: a hostile catalog's paths need not be UTF-8 (decoded below).
+            connection.text_factory = bytes
             try:
                 rows = connection.execute("SELECT file, records FROM shards ORDER BY file").fetchall()
             finally:
                 connection.close()
             break
-        except sqlite3.Error as error:
+        except (sqlite3.Error, UnicodeDecodeError) as error:
+            # (SQLite's own message can hold a hostile schema's bytes that are not UTF-8.)
             last_error = error
     if rows is None:
         raise CatalogError("%s: SQLite error: %s" % (path, last_error))
     out = []
     for file, records in rows:
+        if isinstance(file, bytes):
+            try:
+                file = file.decode("utf-8")
+            except UnicodeDecodeError:
+                raise CatalogError("%s: shard path %r is not UTF-8" % (path, file)) from None
         if not isinstance(file, str) or not isinstance(records, int) or records < 0:
             raise CatalogError("%s: malformed shard row (%r, %r)" % (path, file, records))
         _check_relative(file, path)

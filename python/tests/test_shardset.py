@@ -80,6 +80,14 @@ class ShardSetTests(unittest.TestCase):
                 with self.assertRaisesRegex(CatalogError, "not allowed in the catalog"):
                     ShardSet(self.folder)
 
+    def test_catalog_paths_that_are_not_utf8_are_refused(self):
+        # Found by python/fuzz/fuzz_reader.py catalog: sqlite3 raised UnicodeDecodeError.
+        make_catalog(self.folder, [("part-00000-00000.ptxs", 5)])
+        with sqlite3.connect(os.path.join(self.folder, "catalog.sqlite")) as db:
+            db.execute("UPDATE shards SET file = CAST(x'7061727493ff2e70747873' AS TEXT)")
+        with self.assertRaisesRegex(CatalogError, "is not UTF-8"):
+            ShardSet(self.folder)
+
     def test_catalog_count_disagreeing_with_the_file(self):
         make_catalog(self.folder, [("part-00000-00000.ptxs", 6)])
         shards = ShardSet(self.folder)
