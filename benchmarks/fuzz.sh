@@ -14,7 +14,8 @@
 # and gzip/zstd compressions of the slice. Limits per input: 2 GB of RSS, 64 MB per malloc,
 # 10 s per input. A crash, leak, timeout or out-of-memory stops the run and leaves the input
 # that caused it in $WORK/<target>/crash-*; the script then exits non-zero. The last line per
-# target is "fuzz <target>: <executions> executions, corpus <n> inputs, <bytes> bytes".
+# target is "fuzz <target>: <executions> executions, corpus <n> inputs, <bytes> bytes", also
+# appended to $WORK/ledger.tsv (time, target, seconds, executions, exit status).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SECONDS_PER_TARGET="${1:-20}"
@@ -133,5 +134,7 @@ for t in $TARGETS; do
     grep -E "ERROR|SUMMARY|Fatal error|deadly signal|==[0-9]+==" "$log" | head -8 >&2
   fi
   echo "fuzz $t: ${runs:-0} executions, corpus $files inputs, $bytes bytes"
+  # A ledger of every run in WORK, from which the totals in docs/RELIABILITY.md are summed.
+  printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$SECONDS_PER_TARGET" "${runs:-0}" "$rc" >> "$WORK/ledger.tsv"
 done
 exit $status
