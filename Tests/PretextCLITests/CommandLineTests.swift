@@ -10,14 +10,15 @@ struct CLI {
 
     struct Result { let status: Int32; let output: String }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs the binary in `directory` (default: the package root, where the pipelines' relative paths hold).
+    static func run(_ arguments: [String], in directory: String = packageRoot) throws -> Result {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw CLIMissing(path: binary)
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

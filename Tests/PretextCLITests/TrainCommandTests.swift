@@ -35,6 +35,58 @@ import PretextTestSupport
         #expect(evaluated.output.contains("step-000006") && evaluated.output.contains("MLM loss"))
     }
 
+    /// A run resumed from another working directory, and after its shards moved, gives the
+    /// checkpoint bytes of a run that never stopped; a resume onto another build is refused.
+    @Test func resumeWorksFromAnyFolderAndAfterTheShardsMove() throws {
+        let base = try TemporaryFolder.shared.folder(named: "resume-anywhere")
+        let root = CLI.packageRoot
+        func build(_ out: String, seed: String) throws {
+            let b = try CLI.run(["build", root + "/pipelines/bert-nsp.toml", "--input", root + "/corpora/en-sample.txt",
+                                 "--tokenizer", root + "/pipelines/vocab/wordpiece-8k/tokenizer.json", "--output", out,
+                                 "--set", "masking.mode=dynamic", "--set", "task.max_seq_length=32", "--set", "output.seed=" + seed], in: base)
+            #expect(b.status == 0, "\(b.output)")
+        }
+        try build("nsp", seed: "5")
+        try build("other", seed: "6")
+        let config = try TemporaryFolder.shared.file(named: "anywhere-bert.json", text: """
+            {"model_type": "bert", "vocab_size": 8000, "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
+             "intermediate_size": 32, "max_position_embeddings": 32}
+            """)
+        // Relative --shards and --run, from `base`.
+        let train = ["train", "--shards", "nsp", "--model", config, "--steps", "6", "--batch-size", "4", "--checkpoint-every", "2", "--blas-threads", "1"]
+        for run in ["full", "part"] {
+            let t = try CLI.run(train + ["--run", run], in: base)
+            #expect(t.status == 0, "\(t.output)")
+        }
+        let checkpoints = ["step-000006/model.safetensors", "step-000006/optimizer.safetensors", "step-000006/config.json", "step-000006/trainer_state.json"]
+        func bytes(_ run: String) throws -> [Data] {
+            try checkpoints.map { try Data(contentsOf: URL(fileURLWithPath: base + "/" + run + "/checkpoints/" + $0)) }
+        }
+        let expected = try bytes("full")
+        // As if killed after step 2: the later checkpoints are gone.
+        func rewind() throws {
+            for step in ["step-000004", "step-000006"] { try FileManager.default.removeItem(atPath: base + "/part/checkpoints/" + step) }
+        }
+        try rewind()
+        let resumed = try CLI.run(["train", "--resume", base + "/part"], in: "/")
+        #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(try bytes("part") == expected, "a resume from / differs from the uninterrupted run")
+
+        // The shards move: the recorded place is empty, --shards names the new one.
+        try rewind()
+        try FileManager.default.moveItem(atPath: base + "/nsp", toPath: base + "/moved")
+        let lost = try CLI.run(["train", "--resume", base + "/part"], in: "/")
+        #expect(lost.status != 0 && lost.output.contains("pass --shards with their new place"), "\(lost.output)")
+        let other = try CLI.run(["train", "--resume", base + "/part", "--shards", base + "/other"], in: "/")
+        #expect(other.status != 0 && other.output.contains("holds another build than the one"), "\(other.output)")
+        let moved = try CLI.run(["train", "--resume", base + "/part", "--shards", base + "/moved"], in: "/")
+        #expect(moved.status == 0, "\(moved.output)")
+        let after = try bytes("part")
+        #expect(Array(after.prefix(3)) == Array(expected.prefix(3)), "model, optimizer and config equal the uninterrupted run's")
+        let state = try JSONSerialization.jsonObject(with: after[3]) as? [String: Any]
+        #expect(state?["shards"] as? String == base + "/moved", "the state records the new place")
+    }
+
     /// A causal model trains on causal shards and evaluates as a language model (one loss,
     /// no pair head).
     @Test func gptTrainsAndEvaluatesAsALanguageModel() throws {

@@ -35,7 +35,7 @@ extension Trainer {
         try SafeTensors.write(weights, metadata: ["format": "pt"], to: staging + "/model.safetensors")
         try SafeTensors.write(moments, metadata: ["step": String(optimizer.step)], to: staging + "/optimizer.safetensors")
         try PosixFile.writeAtomically(Array(model.config.json.utf8), to: staging + "/config.json")
-        let state: [String: Any] = ["format": "pretext-trainer-state-1", "step": step, "optimizer_step": optimizer.step, "shards": shards,
+        let state: [String: Any] = ["format": "pretext-trainer-state-1", "step": step, "optimizer_step": optimizer.step, "shards": shards, "shards_identity": shardsIdentity,
                                     "loader": loader.state().json, "options": options.dictionary]
         let data = try JSONSerialization.data(withJSONObject: state, options: [.prettyPrinted, .sortedKeys])
         try PosixFile.writeAtomically([UInt8](data), to: staging + "/trainer_state.json")
@@ -65,9 +65,10 @@ extension Trainer {
     }
 
     /// Continues `run` from its newest checkpoint: same shards, config and options (with
-    /// `steps` raised to `steps` when given). The metrics of later steps are dropped from
-    /// metrics.jsonl, so the file ends as an uninterrupted run's would.
-    public static func resume(run: String, steps: Int? = nil) throws -> Trainer {
+    /// `steps` raised to `steps` when given). The shards are the recorded folder, or `shards`
+    /// when given (the same build, moved: checked by `TrainingShards.resolve`). The metrics of
+    /// later steps are dropped from metrics.jsonl, so the file ends as an uninterrupted run's would.
+    public static func resume(run: String, steps: Int? = nil, shards override: String? = nil) throws -> Trainer {
         guard let checkpoint = latestCheckpoint(run: run) else { throw TrainingError(message: "\(run) holds no complete checkpoint") }
         guard let data = FileManager.default.contents(atPath: checkpoint + "/trainer_state.json"),
               let state = try JSONSerialization.jsonObject(with: data) as? [String: Any],
@@ -79,8 +80,9 @@ extension Trainer {
         }
         var options = try TrainingOptions(dictionary: optionValues)
         if let steps { options.steps = steps }
+        let folder = try TrainingShards.resolve(recorded: shards, identity: state["shards_identity"] as? String, override: override, run: run)
         let config = try ModelConfig.load(checkpoint + "/config.json")
-        let trainer = try Trainer(shards: shards, config: config, options: options, run: run)
+        let trainer = try Trainer(shards: folder, config: config, options: options, run: run)
         try trainer.load(checkpoint: checkpoint, step: step, optimizerStep: optimizerStep, loaderState: try LoaderState(json: loaderState))
         // metrics.jsonl: keep the lines of steps ≤ step.
         let metrics = run + "/metrics.jsonl"

@@ -15,7 +15,10 @@ import PretextLoader
 /// as one that never stopped.
 public final class Trainer {
     public let run: String
+    /// The shard folder, absolute (`TrainingShards.absolute`), and its build's identity: both
+    /// recorded in every checkpoint so a resume finds and checks the same build.
     public let shards: String
+    public let shardsIdentity: String
     public let options: TrainingOptions
     public let model: TrainableModel
     let optimizer: AdamW<Float>
@@ -51,7 +54,8 @@ public final class Trainer {
         try options.validate()
         if options.blasThreads > 0 { OpenBLAS.defaultThreads = options.blasThreads }
         self.run = run
-        self.shards = shards
+        self.shards = TrainingShards.absolute(shards)
+        shardsIdentity = try TrainingShards.identity(of: shards)
         self.options = options
         var loaderOptions = LoaderOptions()
         loaderOptions.batchSize = options.batchSize

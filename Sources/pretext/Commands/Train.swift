@@ -17,15 +17,19 @@ struct Train: ParsableCommand {
             <run>/loss.svg is the loss curve; checkpoints (model.safetensors with HF names,
             optimizer state, config.json, trainer_state.json) go to <run>/checkpoints/step-N.
             --resume continues a run from its newest checkpoint with the same losses as a run
-            that never stopped.
+            that never stopped, from any working directory: the run records its shard folder as
+            an absolute path and the build's identity (catalog configuration and shard
+            checksums); --shards with --resume names the same build's new place after a move
+            (another build is refused).
 
             Examples:
               pretext train --shards shards/demo-bert --model pipelines/models/bert-tiny.json --steps 300 --run runs/demo
               pretext train --resume runs/demo --steps 600
+              pretext train --resume runs/demo --shards /data/moved/demo-bert --steps 600
               pretext train --shards shards/gpt-causal --model pipelines/models/gpt-tiny.json --steps 200 --run runs/gpt
             """)
 
-    @Option(help: "Shard folder to train on.")
+    @Option(help: "Shard folder to train on (with --resume: the run's shards at a new place).")
     var shards: String?
 
     @Option(help: "Model config JSON (Hugging Face field names).")
@@ -81,7 +85,7 @@ struct Train: ParsableCommand {
         }
         let trainer: Trainer
         if let resume {
-            trainer = try Trainer.resume(run: resume, steps: steps)
+            trainer = try Trainer.resume(run: resume, steps: steps, shards: shards)
             trainer.log = log
             print("resuming \(resume) at step \(trainer.step) of \(trainer.options.steps)")
         } else {
