@@ -87,6 +87,27 @@ import PretextTestSupport
         #expect(state?["shards"] as? String == base + "/moved", "the state records the new place")
     }
 
+    /// One config serves every tokenizer: vocab_size "auto" takes the shards' (8000 here, from
+    /// the bundled WordPiece; the checkpoint records it), --set overrides fields, a typo is refused.
+    @Test func vocabularyFromTheShardsAndConfigOverrides() throws {
+        let shards = CLI.temporaryFolder() + "-auto-shards"
+        let build = try CLI.run(["build", "pipelines/bert-nsp.toml", "--output", shards, "--set", "masking.mode=dynamic", "--set", "task.max_seq_length=32"])
+        #expect(build.status == 0, "\(build.output)")
+        let run = CLI.temporaryFolder() + "-auto-run"
+        let trained = try CLI.run(["train", "--shards", shards, "--model", "pipelines/models/bert-tiny.json", "--set", "hidden_size=32",
+                                   "--set", "intermediate_size=64", "--set", "max_position_embeddings=32", "--set", "hidden_act=gelu_new",
+                                   "--steps", "1", "--batch-size", "2", "--run", run])
+        #expect(trained.status == 0, "\(trained.output)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: run + "/checkpoints/step-000001/config.json"))
+        let config = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        #expect(config?["vocab_size"] as? Int == 8000 && config?["hidden_size"] as? Int == 32 && config?["hidden_act"] as? String == "gelu_new")
+        let typo = try CLI.run(["train", "--shards", shards, "--model", "pipelines/models/bert-tiny.json", "--set", "hiden_size=32",
+                                "--steps", "1", "--run", run + "-typo"])
+        #expect(typo.status != 0 && typo.output.contains("--set hiden_size: not a field of a bert config"), "\(typo.output)")
+        let resumedWithSet = try CLI.run(["train", "--resume", run, "--set", "hidden_size=64"])
+        #expect(resumedWithSet.status != 0 && resumedWithSet.output.contains("keeps its model config"), "\(resumedWithSet.output)")
+    }
+
     /// A causal model trains on causal shards and evaluates as a language model (one loss,
     /// no pair head).
     @Test func gptTrainsAndEvaluatesAsALanguageModel() throws {

@@ -6,9 +6,14 @@ import Foundation
 /// `n_positions`, `activation_function`, `layer_norm_epsilon`, `resid_pdrop`, `attn_pdrop`),
 /// mapped onto the same fields. "albert" (`BertModel` with factorized embeddings and shared
 /// layers) adds `embedding_size` and Pretext's `pretext_sharing` (all, attention, ffn, none).
+///
+/// `vocab_size` may be `"auto"` or absent: the trainer takes the shards' vocabulary size
+/// (`autoVocabSize` until then; a checkpoint's config.json always holds the number).
 public struct ModelConfig: Codable, Sendable, Equatable {
     public var modelType: String = "bert"
     public var vocabSize: Int
+    /// `vocabSize` of a config that takes it from the shards.
+    public static let autoVocabSize = 0
     public var hiddenSize: Int
     public var numHiddenLayers: Int
     public var numAttentionHeads: Int
@@ -37,7 +42,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// Width of the token embeddings.
     public var embeddingWidth: Int { modelType == "albert" ? (embeddingSize ?? hiddenSize) : hiddenSize }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case modelType = "model_type", vocabSize = "vocab_size", hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
         case numAttentionHeads = "num_attention_heads", intermediateSize = "intermediate_size"
         case maxPositionEmbeddings = "max_position_embeddings", typeVocabSize = "type_vocab_size", hiddenAct = "hidden_act"
@@ -55,7 +60,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         self.intermediateSize = intermediateSize
     }
 
-    enum GPT2Keys: String, CodingKey {
+    enum GPT2Keys: String, CodingKey, CaseIterable {
         case modelType = "model_type", vocabSize = "vocab_size", nEmbd = "n_embd", nLayer = "n_layer", nHead = "n_head", nInner = "n_inner"
         case nPositions = "n_positions", activationFunction = "activation_function", layerNormEpsilon = "layer_norm_epsilon"
         case residPdrop = "resid_pdrop", embdPdrop = "embd_pdrop", attnPdrop = "attn_pdrop", initializerRange = "initializer_range"
@@ -68,7 +73,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "bert"
         if modelType == "gpt2" {
             let g = try decoder.container(keyedBy: GPT2Keys.self)
-            vocabSize = try g.decode(Int.self, forKey: .vocabSize)
+            vocabSize = try Self.decodeVocabSize(g, .vocabSize)
             hiddenSize = try g.decode(Int.self, forKey: .nEmbd)
             numHiddenLayers = try g.decode(Int.self, forKey: .nLayer)
             numAttentionHeads = try g.decode(Int.self, forKey: .nHead)
@@ -86,7 +91,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             eosTokenId = try g.decodeIfPresent(Int.self, forKey: .eosTokenId)
             return
         }
-        vocabSize = try c.decode(Int.self, forKey: .vocabSize)
+        vocabSize = try Self.decodeVocabSize(c, .vocabSize)
         hiddenSize = try c.decode(Int.self, forKey: .hiddenSize)
         numHiddenLayers = try c.decode(Int.self, forKey: .numHiddenLayers)
         numAttentionHeads = try c.decode(Int.self, forKey: .numAttentionHeads)
@@ -115,12 +120,43 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         public var description: String { "model config: \(message)" }
     }
 
-    /// Reads and validates a config JSON file.
-    public static func load(_ path: String) throws -> ModelConfig {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError(message: "cannot read \(path)") }
+    /// `vocab_size`: a number, or `"auto"` / absent for the shards' vocabulary.
+    static func decodeVocabSize<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> Int {
+        if let n = try? c.decodeIfPresent(Int.self, forKey: key) { return n }
+        if let text = try? c.decodeIfPresent(String.self, forKey: key) {
+            guard text == "auto" else { throw ConfigError(message: "vocab_size must be a number or \"auto\", not \"\(text)\"") }
+            return autoVocabSize
+        }
+        if c.contains(key), try !c.decodeNil(forKey: key) { throw ConfigError(message: "vocab_size must be a number or \"auto\"") }
+        return autoVocabSize
+    }
+
+    /// Reads and validates a config JSON file; `overrides` (`field=value`, from the command
+    /// line's `--set`) replace or add fields first. A value is read as JSON when it parses as
+    /// JSON (`64`, `0.1`, `true`, `"gelu"`), else as a string (`gelu_new`); a field Pretext does
+    /// not read for the config's `model_type` is refused, so a typo is not silently ignored.
+    public static func load(_ path: String, overrides: [String] = []) throws -> ModelConfig {
+        guard var data = FileManager.default.contents(atPath: path) else { throw ConfigError(message: "cannot read \(path)") }
+        if !overrides.isEmpty {
+            guard var object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+                throw ConfigError(message: "\(path) is not a JSON object")
+            }
+            let type = (object["model_type"] as? String) ?? "bert"
+            for item in overrides {
+                guard let eq = item.firstIndex(of: "="), eq != item.startIndex else { throw ConfigError(message: "--set \(item): expected field=value") }
+                let field = String(item[..<eq]), text = String(item[item.index(after: eq)...])
+                let known = field == "model_type" ? true : type == "gpt2" ? GPT2Keys(rawValue: field) != nil : CodingKeys(rawValue: field) != nil
+                guard known else {
+                    let names = (type == "gpt2" ? GPT2Keys.allCases.map(\.rawValue) : CodingKeys.allCases.map(\.rawValue)).sorted()
+                    throw ConfigError(message: "--set \(field): not a field of a \(type) config (fields: \(names.joined(separator: ", ")))")
+                }
+                object[field] = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
+            }
+            data = try JSONSerialization.data(withJSONObject: object)
+        }
         let config: ModelConfig
-        do { config = try JSONDecoder().decode(ModelConfig.self, from: data) } catch { throw ConfigError(message: "\(path): \(error)") }
-        try config.validate()
+        do { config = try JSONDecoder().decode(ModelConfig.self, from: data) } catch let e as ConfigError { throw ConfigError(message: "\(path): \(e.message)") } catch { throw ConfigError(message: "\(path): \(error)") }
+        try config.validate(allowingAutoVocabulary: true)
         return config
     }
 
@@ -170,10 +206,15 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         }
     }
 
-    public func validate() throws {
+    /// `allowingAutoVocabulary`: `vocab_size` may still be `autoVocabSize` (a config as read,
+    /// before the trainer resolves it against the shards).
+    public func validate(allowingAutoVocabulary: Bool = false) throws {
+        guard vocabSize > 0 || (allowingAutoVocabulary && vocabSize == Self.autoVocabSize) else {
+            throw ConfigError(message: "vocab_size must be positive (or \"auto\": the shards' vocabulary)")
+        }
         guard ["bert", "albert", "gpt2"].contains(modelType) else { throw ConfigError(message: "model_type \(modelType) is not implemented (bert, albert and gpt2 are)") }
         guard embeddingWidth > 0 else { throw ConfigError(message: "embedding_size must be positive") }
-        guard vocabSize > 0, hiddenSize > 0, numHiddenLayers > 0, intermediateSize > 0, maxPositionEmbeddings > 0, typeVocabSize > 0 else {
+        guard hiddenSize > 0, numHiddenLayers > 0, intermediateSize > 0, maxPositionEmbeddings > 0, typeVocabSize > 0 else {
             throw ConfigError(message: "sizes must be positive")
         }
         guard numAttentionHeads > 0 && hiddenSize % numAttentionHeads == 0 else {

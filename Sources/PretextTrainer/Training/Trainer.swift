@@ -66,6 +66,8 @@ public final class Trainer {
         guard (config.modelType == "gpt2") == (loader.task == "causal") else {
             throw TrainingError(message: "a \(config.modelType) model cannot train on \(loader.task) shards (gpt2 needs causal shards, bert the others)")
         }
+        // "auto": the shards' vocabulary, the one their token ids index.
+        if config.vocabSize == ModelConfig.autoVocabSize { config.vocabSize = loader.vocabularySize }
         if config.modelType == "gpt2", let eod = loader.endOfDocumentID, eod < config.vocabSize {
             // What HF's generate() starts and stops with; GPT-2's default (50256) may not exist here.
             config.bosTokenId = config.bosTokenId ?? eod

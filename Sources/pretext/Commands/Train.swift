@@ -16,6 +16,10 @@ struct Train: ParsableCommand {
             pair accuracy, learning rate, gradient norm and tokens/s to <run>/metrics.jsonl;
             <run>/loss.svg is the loss curve; checkpoints (model.safetensors with HF names,
             optimizer state, config.json, trainer_state.json) go to <run>/checkpoints/step-N.
+            A model config's vocab_size may be "auto" (the bundled ones are): the model takes the
+            shards' vocabulary size, so one config serves every tokenizer; --set field=value
+            overrides any field of the config for this run (the checkpoint's config.json holds
+            the values trained with).
             --resume continues a run from its newest checkpoint with the same losses as a run
             that never stopped, from any working directory: the run records its shard folder as
             an absolute path and the build's identity (catalog configuration and shard
@@ -27,13 +31,17 @@ struct Train: ParsableCommand {
               pretext train --resume runs/demo --steps 600
               pretext train --resume runs/demo --shards /data/moved/demo-bert --steps 600
               pretext train --shards shards/gpt-causal --model pipelines/models/gpt-tiny.json --steps 200 --run runs/gpt
+              pretext train --shards shards/bert-30k --model pipelines/models/bert-tiny.json --set hidden_size=256 --set num_attention_heads=4
             """)
 
     @Option(help: "Shard folder to train on (with --resume: the run's shards at a new place).")
     var shards: String?
 
-    @Option(help: "Model config JSON (Hugging Face field names).")
+    @Option(help: "Model config JSON (Hugging Face field names; vocab_size \"auto\" or absent takes the shards').")
     var model: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a field of the model config (repeatable), e.g. --set hidden_size=64 --set hidden_dropout_prob=0.", valueName: "field=value"))
+    var overrides: [String] = []
 
     @Option(name: .customLong("run"), help: "Run folder for metrics, curve and checkpoints.")
     var runFolder: String = "runs/train"
@@ -85,6 +93,7 @@ struct Train: ParsableCommand {
         }
         let trainer: Trainer
         if let resume {
+            guard overrides.isEmpty, model == nil else { throw ValidationError("a resumed run keeps its model config: --model and --set are for new runs") }
             trainer = try Trainer.resume(run: resume, steps: steps, shards: shards)
             trainer.log = log
             print("resuming \(resume) at step \(trainer.step) of \(trainer.options.steps)")
@@ -108,7 +117,7 @@ struct Train: ParsableCommand {
                 throw ValidationError("\(runFolder) already holds a run; use --resume \(runFolder) or another --run")
             }
             try? FileManager.default.removeItem(atPath: runFolder + "/metrics.jsonl")
-            trainer = try Trainer(shards: shards, config: try ModelConfig.load(model), options: o, run: runFolder)
+            trainer = try Trainer(shards: shards, config: try ModelConfig.load(model, overrides: overrides), options: o, run: runFolder)
             trainer.log = log
             let parameters = trainer.model.table.count
             print("training \(parameters) parameters on \(shards) for \(o.steps) steps of \(o.batchSize * o.accumulation) sequences → \(runFolder)")
