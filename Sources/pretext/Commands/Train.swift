@@ -61,7 +61,7 @@ struct Train: ParsableCommand {
     @Option(help: "Peak learning rate.")
     var lr = 1e-3
 
-    @Option(help: "Warmup steps.")
+    @Option(help: "Warmup steps: update s (0-based) of the first N uses peak·(s+1)/N, so the first update learns; HF's get_linear_schedule_with_warmup uses peak·s/N (its first update has lr 0). The decay after warmup is HF's.")
     var warmup = 30
 
     @Option(help: "Decay after warmup: linear, cosine or constant.")
