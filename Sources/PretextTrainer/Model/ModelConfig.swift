@@ -50,6 +50,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         case attentionProbsDropoutProb = "attention_probs_dropout_prob", initializerRange = "initializer_range"
         case padTokenId = "pad_token_id", architectures
         case embeddingSize = "embedding_size", sharing = "pretext_sharing", numHiddenGroups = "num_hidden_groups", innerGroupNum = "inner_group_num"
+        case classifierDropout = "classifier_dropout", classifierDropoutProb = "classifier_dropout_prob"
     }
 
     public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int, intermediateSize: Int) {
@@ -66,6 +67,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         case residPdrop = "resid_pdrop", embdPdrop = "embd_pdrop", attnPdrop = "attn_pdrop", initializerRange = "initializer_range"
         case architectures, tieWordEmbeddings = "tie_word_embeddings"
         case bosTokenId = "bos_token_id", eosTokenId = "eos_token_id"
+        case summaryFirstDropout = "summary_first_dropout"
     }
 
     public init(from decoder: Decoder) throws {
@@ -108,6 +110,11 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         embeddingSize = try c.decodeIfPresent(Int.self, forKey: .embeddingSize)
         sharing = try c.decodeIfPresent(Sharing.self, forKey: .sharing) ?? .all
         if modelType == "albert" {
+            // HF's AlbertForPreTraining applies classifier_dropout_prob in its SOP head; Pretext's
+            // pair head has no dropout, so only 0 describes what Pretext trains.
+            if let p = try c.decodeIfPresent(Double.self, forKey: .classifierDropoutProb), p != 0 {
+                throw ConfigError(message: "classifier_dropout_prob \(p): Pretext's SOP head has no dropout; use 0")
+            }
             let groups = try c.decodeIfPresent(Int.self, forKey: .numHiddenGroups) ?? 1, inner = try c.decodeIfPresent(Int.self, forKey: .innerGroupNum) ?? 1
             guard groups == 1 && inner == 1 else {
                 throw ConfigError(message: "ALBERT with num_hidden_groups \(groups) / inner_group_num \(inner): only 1 / 1 (one shared layer) is implemented")
@@ -175,6 +182,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             try g.encode(hiddenDropoutProb, forKey: .residPdrop)
             try g.encode(hiddenDropoutProb, forKey: .embdPdrop)
             try g.encode(attentionProbsDropoutProb, forKey: .attnPdrop)
+            // Read only by heads GPT2LMHeadModel does not have (double heads, classification):
+            // the residual rate, for a head added later.
+            try g.encode(hiddenDropoutProb, forKey: .summaryFirstDropout)
             try g.encode(initializerRange, forKey: .initializerRange)
             try g.encode(architectures ?? ["GPT2LMHeadModel"], forKey: .architectures)
             try g.encode(true, forKey: .tieWordEmbeddings)
@@ -203,6 +213,12 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             try c.encode(sharing, forKey: .sharing)
             try c.encode(1, forKey: .numHiddenGroups)
             try c.encode(1, forKey: .innerGroupNum)
+            // AlbertForPreTraining's SOP head applies this (HF's default is 0.1); Pretext's has none.
+            try c.encode(0.0, forKey: .classifierDropoutProb)
+        } else {
+            // Read by BERT's classification heads, not BertForPreTraining (whose NSP head has no
+            // dropout, as Pretext's): null is HF's "use hidden_dropout_prob", said explicitly.
+            try c.encodeNil(forKey: .classifierDropout)
         }
     }
 
