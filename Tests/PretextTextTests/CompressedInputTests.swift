@@ -117,6 +117,22 @@ import PretextTestSupport
         #expect(docs.prefix(first.count - 1).map(ReaderTesting.texts) == first.prefix(first.count - 1).map(ReaderTesting.texts))
     }
 
+    /// Found by the zstd fuzz target with a 64 MB allocation limit: this 25-byte frame header
+    /// declares a 64 MiB window, which libzstd allocated before reading a block. Frames may ask
+    /// for at most 2^23 bytes unless the limit is raised.
+    @Test func aFrameAskingForAHugeWindowIsRefusedBeforeAllocating() throws {
+        let bytes = Array(Data(base64Encoded: "KLUv/QCAgICAgICAgICAgEkKCgoCAgIIAg==")!)
+        let path = try file(bytes, .zstd)
+        let error = #expect(throws: CompressedInputError.self) { try bertDocuments(path) }
+        #expect(error.map { $0.reason.contains("Frame requires too much memory") && $0.reason.contains("input.zstd_window_log_max") } == true,
+                "\(String(describing: error))")
+        // With the limit raised the window is allowed and the bytes fail as what they are.
+        let raised = #expect(throws: CompressedInputError.self) {
+            try ReaderTesting.readAll(BertTextFormatReader(source: ZstdByteSource(wrapping: FileByteSource(path: path), windowLogMax: 27), inputOrdinal: 0))
+        }
+        #expect(raised.map { !$0.reason.contains("too much memory") } == true, "\(String(describing: raised))")
+    }
+
     @Test func garbageAfterAGzipMemberIsReported() throws {
         let path = try file(ReaderTesting.compress(Array("text\n".utf8), with: .gzip) + Array("garbage".utf8), .gzip)
         let (docs, report) = try readDamaged(path)

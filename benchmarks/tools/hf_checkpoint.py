@@ -1,7 +1,9 @@
 """Checks that a checkpoint written by `pretext train` is a Hugging Face checkpoint: it loads with
 `from_pretrained` (BertForPreTraining / GPT2LMHeadModel / AlbertForPreTraining) with no missing
 or unexpected keys except the tied output layer, and HF computes the same losses on the first
-batch as `pretext eval`.
+batch as `pretext eval` — in eval mode, and in train mode too (the tiny configs train without
+dropout, so a dropout rate config.json leaves at HF's default, such as ALBERT's SOP-head
+`classifier_dropout_prob`, would show as a difference).
 
     python hf_checkpoint.py --pretext .build/release/pretext --work TMP [--models bert,gpt,albert]
 
@@ -154,6 +156,15 @@ def check(kind, pretext, work):
             problems.append("%s: not tied: %s" % (attn, ", ".join(broken)))
         results[attn] = hf_losses(spec, model, batch)
         if attn == "eager":
+            # Train mode, dropout left to the exported config: the tiny configs train without
+            # dropout, so every rate HF reads (ALBERT's SOP-head classifier_dropout_prob, GPT-2's
+            # embd/attn/resid_pdrop) must be 0 in config.json and train mode equal eval mode.
+            model.train()
+            torch.manual_seed(0)
+            train_mode = hf_losses(spec, model, batch)
+            model.eval()
+            if train_mode != results[attn]:
+                problems.append("train mode gives %s, eval mode %s: config.json leaves a dropout on" % (train_mode, results[attn]))
             missing = sorted(info.get("missing_keys", []))
             tied = tied_keys(model)
             labelled = int((batch["labels"] != -100).sum())
@@ -174,7 +185,7 @@ def check(kind, pretext, work):
         sdpa_d = max(sdpa_d, abs(results["sdpa"][1] - hf_pair))
     verdict = "OK" if not problems else "FAIL"
     print("hf-checkpoint %s %s: %s loads %d tensors from %s (missing %s = tied %s; no unexpected keys); batch 8 x %s, "
-          "%d labels; %s; eager vs sdpa |d| %.1e%s" % (
+          "%d labels; %s; train mode = eval mode; eager vs sdpa |d| %.1e%s" % (
               kind, verdict, spec["cls"].__name__, len(arrays), os.path.relpath(checkpoint, work), missing or "none",
               " and ".join(tied) or "none", "/".join(map(str, lengths)), labelled, line, sdpa_d,
               "" if not problems else "; PROBLEMS: " + "; ".join(problems)), flush=True)

@@ -33,6 +33,7 @@ public struct PipelineConfig: Sendable, Equatable {
     public var invalidUTF8 = "replace"
     public var maxLineBytes = 1 << 20
     public var maxDocumentBytes = 16 << 20
+    public var zstdWindowLogMax = 23
     public var splitterLanguage = "auto"
     public var tokenizerPath = ""
     /// For a `vocab.txt`: lowercase and strip accents (uncased BERT).
@@ -110,6 +111,7 @@ public struct PipelineConfig: Sendable, Equatable {
         guard shardBytes >= 1 << 16 else { throw fail("output.shard_bytes must be at least 65536") }
         guard unitBytes >= 1024 else { throw fail("output.unit_bytes must be at least 1024") }
         guard maxLineBytes >= 1024 && maxDocumentBytes >= maxLineBytes else { throw fail("input.max_line_bytes must be ≥ 1024 and ≤ input.max_document_bytes") }
+        guard (10...31).contains(zstdWindowLogMax) else { throw fail("input.zstd_window_log_max must be in 10...31 (a zstd window of 2^N bytes)") }
     }
 
     /// Masking options for the masker (static here, dynamic in the loader).
@@ -136,6 +138,7 @@ public struct PipelineConfig: Sendable, Equatable {
         var o = ReaderOptions()
         o.maxLineBytes = maxLineBytes
         o.maxDocumentBytes = maxDocumentBytes
+        o.zstdWindowLogMax = zstdWindowLogMax
         o.invalidUTF8 = invalidUTF8 == "drop-line" ? .dropLine : .replace
         return o
     }
@@ -214,6 +217,7 @@ public struct PipelineConfig: Sendable, Equatable {
         "input.invalid_utf8": string(\.invalidUTF8),
         "input.max_line_bytes": int(\.maxLineBytes),
         "input.max_document_bytes": int(\.maxDocumentBytes),
+        "input.zstd_window_log_max": int(\.zstdWindowLogMax),
         "splitter.language": string(\.splitterLanguage),
         "tokenizer.path": string(\.tokenizerPath),
         "tokenizer.lowercase": bool(\.lowercase),

@@ -16,7 +16,7 @@ public final class BertTextFormatReader: DocumentReader {
 
     /// Opens `path` (`"-"`: standard input), decompressing `.gz` / `.zst` by extension.
     public convenience init(path: String, inputOrdinal: UInt32, options: ReaderOptions = ReaderOptions()) throws {
-        try self.init(source: InputCompression(path: path).openSource(path: path), inputOrdinal: inputOrdinal, options: options)
+        try self.init(source: InputCompression(path: path).openSource(path: path, options: options), inputOrdinal: inputOrdinal, options: options)
     }
 
     /// Reads from `source`; `atInputStart: false` for a part of an input that does not start

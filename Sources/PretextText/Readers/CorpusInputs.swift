@@ -121,7 +121,7 @@ public struct CorpusInputs: Sendable {
 
     /// Opens `input` and makes the reader for the run's format.
     public func makeReader(for input: CorpusInput) throws -> any DocumentReader {
-        try makeReader(for: input, source: input.compression.openSource(path: input.path), atInputStart: true)
+        try makeReader(for: input, source: input.compression.openSource(path: input.path, options: options), atInputStart: true)
     }
 
     /// The reader of the run's format over `source`, which holds `input` or (`atInputStart`

@@ -19,13 +19,14 @@ public enum InputCompression: String, Sendable, Equatable {
         }
     }
 
-    /// Opens `path` (`"-"`: standard input) and wraps it in the matching decompressor.
-    public func openSource(path: String) throws -> any ByteSource {
+    /// Opens `path` (`"-"`: standard input) and wraps it in the matching decompressor
+    /// (`options.zstdWindowLogMax` bounds a zstd frame's window).
+    public func openSource(path: String, options: ReaderOptions = ReaderOptions()) throws -> any ByteSource {
         let file = try FileByteSource(path: path)
         switch self {
         case .none: return file
         case .gzip: return try GzipByteSource(wrapping: file)
-        case .zstd: return try ZstdByteSource(wrapping: file)
+        case .zstd: return try ZstdByteSource(wrapping: file, windowLogMax: options.zstdWindowLogMax)
         }
     }
 }

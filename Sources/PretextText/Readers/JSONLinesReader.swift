@@ -32,7 +32,7 @@ public final class JSONLinesReader: DocumentReader {
     /// Opens `path` (`"-"`: standard input), decompressing `.gz` / `.zst` by extension.
     public convenience init(path: String, inputOrdinal: UInt32, textField: String = "text", idField: String? = nil,
                             options: ReaderOptions = ReaderOptions()) throws {
-        try self.init(source: InputCompression(path: path).openSource(path: path), inputOrdinal: inputOrdinal,
+        try self.init(source: InputCompression(path: path).openSource(path: path, options: options), inputOrdinal: inputOrdinal,
                       textField: textField, idField: idField, options: options)
     }
 

@@ -33,6 +33,8 @@ public struct ReaderOptions: Sendable, Equatable {
     public var recursiveFolders: Bool
     /// Bytes requested from the source per read.
     public var readChunkBytes: Int
+    /// A .zst frame may use a window of at most 2^this bytes (10…31; `ZstdByteSource`).
+    public var zstdWindowLogMax: Int = ZstdByteSource.defaultWindowLogMax
 
     public init(maxLineBytes: Int = 1 << 20, maxDocumentBytes: Int = 16 << 20,
                 overlongLines: LineReader.OverlongPolicy = .split, invalidUTF8: InvalidUTF8Policy = .replace,

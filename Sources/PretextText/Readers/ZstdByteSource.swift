@@ -12,6 +12,8 @@ import PretextCore
 /// by libzstd) plus one input chunk.
 public final class ZstdByteSource: ByteSource {
     public let path: String
+    /// Frames with a window beyond 2^windowLogMax bytes are refused.
+    public let windowLogMax: Int
     private let upstream: any ByteSource
     private let stream: OpaquePointer
     private let input: UnsafeMutableRawBufferPointer
@@ -21,9 +23,18 @@ public final class ZstdByteSource: ByteSource {
     /// The last `ZSTD_decompressStream` result: 0 when no frame is open or unflushed.
     private var pending = 0
 
+    /// The largest window a frame may ask for, as a power of two: 2^23 = 8 MiB, what every
+    /// `zstd` level up to 19 uses. libzstd allocates the window when a frame starts, so without
+    /// a bound a 25-byte file could claim 128 MiB (found by the fuzzer); frames written with
+    /// `--ultra -20`…`-22` or `--long` need `input.zstd_window_log_max` raised (at most 31).
+    public static let defaultWindowLogMax = 23
+
     /// Reads compressed bytes from `upstream` in chunks of `inputChunk` bytes
-    /// (default `ZSTD_DStreamInSize()`).
-    public init(wrapping upstream: any ByteSource, inputChunk: Int = ZSTD_DStreamInSize()) throws {
+    /// (default `ZSTD_DStreamInSize()`); refuses frames whose window exceeds 2^`windowLogMax`.
+    public init(wrapping upstream: any ByteSource, inputChunk: Int = ZSTD_DStreamInSize(),
+                windowLogMax: Int = ZstdByteSource.defaultWindowLogMax) throws {
+        precondition((10...31).contains(windowLogMax))
+        self.windowLogMax = windowLogMax
         precondition(inputChunk > 0)
         path = upstream.path
         self.upstream = upstream
@@ -36,6 +47,12 @@ public final class ZstdByteSource: ByteSource {
             ZSTD_freeDStream(ds)
             throw CompressedInputError(path: upstream.path, compression: .zstd, compressedOffset: 0,
                                        reason: String(cString: ZSTD_getErrorName(rc)))
+        }
+        let limit = ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, Int32(windowLogMax))
+        if ZSTD_isError(limit) != 0 {
+            ZSTD_freeDStream(ds)
+            throw CompressedInputError(path: upstream.path, compression: .zstd, compressedOffset: 0,
+                                       reason: "ZSTD_d_windowLogMax \(windowLogMax): " + String(cString: ZSTD_getErrorName(limit)))
         }
         stream = ds
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: inputChunk, alignment: 16)
@@ -70,7 +87,13 @@ public final class ZstdByteSource: ByteSource {
             let exhausted = inBuffer.pos == inBuffer.size && upstreamEnded
             if exhausted && pending == 0 { return 0 }
             let rc = ZSTD_decompressStream(stream, &out, &inBuffer)
-            if ZSTD_isError(rc) != 0 { throw failure(String(cString: ZSTD_getErrorName(rc))) }
+            if ZSTD_isError(rc) != 0 {
+                var reason = String(cString: ZSTD_getErrorName(rc))
+                if ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge {
+                    reason += " (the frame's window is larger than 2^\(windowLogMax) bytes: set input.zstd_window_log_max up to 31 to allow it)"
+                }
+                throw failure(reason)
+            }
             pending = rc
             if out.pos > 0 { return out.pos }
             if exhausted {
