@@ -22,7 +22,7 @@ export OMP_NUM_THREADS=1
 if [[ "$MODEL" == all ]]; then MODELS=(bert gpt albert); else MODELS=("$MODEL"); fi
 for model in "${MODELS[@]}"; do
   echo "== $model -> $OUT/$model-tiny"
-  for mode in --make-init --golden --check-load; do
+  for mode in --make-init --golden --golden-train --check-load; do
     "$PY" "$TOOL" --model "$model" "$mode" "$OUT/$model-tiny"
   done
 done

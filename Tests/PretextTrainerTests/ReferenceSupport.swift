@@ -23,13 +23,15 @@ func expectClose(_ actual: [Float], _ expected: [Float], _ what: String, rtol: F
 /// The losses before each of `steps` AdamW updates on one batch, with the settings of the
 /// PyTorch reference scripts (lr 1e-3, betas 0.9/0.999, eps 1e-6, weight decay 0.01 except on
 /// biases and LayerNorm). Updates `model` in place.
-func adamWLosses<M: PretrainingModel>(_ model: M, _ inputs: ModelInputs, steps: Int) throws -> [Float] where M.Element == Float {
+/// `trainMode`: each forward pass gets a dropout key (the trainer's path), so dropout runs at
+/// the config's rates.
+func adamWLosses<M: PretrainingModel>(_ model: M, _ inputs: ModelInputs, steps: Int, trainMode: Bool = false) throws -> [Float] where M.Element == Float {
     let optimizer = AdamW<Float>(table: model.table, threads: model.kernelThreads)
     optimizer.epsilon = 1e-6
     optimizer.weightDecay = 0.01
     var losses: [Float] = []
-    for _ in 0..<steps {
-        losses.append(Float(try model.forward(inputs, dropoutKey: nil).loss))
+    for step in 0..<steps {
+        losses.append(Float(try model.forward(inputs, dropoutKey: trainMode ? UInt64(step) : nil).loss))
         model.zeroGradients()
         model.backward(inputs, scale: 1)
         optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-3)
@@ -53,6 +55,8 @@ struct ReferenceFixture {
     func config() throws -> ModelConfig { try ModelConfig.load(folder + "/config.json") }
     func initial() throws -> [String: SafeTensors.Tensor] { try SafeTensors.read(folder + "/init.safetensors").tensors }
     func golden() throws -> [String: SafeTensors.Tensor] { try SafeTensors.read(folder + "/golden.safetensors").tensors }
+    /// The same AdamW steps with the HF model in train mode (`torch_reference.py --golden-train`).
+    func goldenTrain() throws -> [String: SafeTensors.Tensor] { try SafeTensors.read(folder + "/golden-train.safetensors").tensors }
 
     /// batch.json. A causal batch has no token types (all 0) and no pair labels (all −100).
     func inputs() throws -> ModelInputs {
@@ -125,8 +129,8 @@ func expectBertFamilyMatchesGolden(_ model: BertModel<Float>, _ inputs: ModelInp
 /// weight of ~1 by 1e-4, inside rtol 1e-4; so the final weights are also held to rtol 1e-5,
 /// atol 1e-6 (PyTorch float32 vs float64 differ by ≤ 2.2e-7 there).
 func expectAdamWMatchesGolden<M: PretrainingModel>(_ model: M, _ inputs: ModelInputs, _ golden: [String: SafeTensors.Tensor],
-                                                  finals: Int) throws where M.Element == Float {
-    let losses = try adamWLosses(model, inputs, steps: 10)
+                                                  finals: Int, trainMode: Bool = false) throws where M.Element == Float {
+    let losses = try adamWLosses(model, inputs, steps: 10, trainMode: trainMode)
     expectClose(losses, golden["adamw_losses"]!.values, "adamw_losses")
     let names = golden.keys.filter { $0.hasPrefix("final.") }
     #expect(names.count == finals)

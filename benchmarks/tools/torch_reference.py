@@ -462,6 +462,40 @@ def golden(adapter, directory):
         g32["adamw_losses"][0].item(), g32["adamw_losses"][-1].item(), len(tensors), directory))
 
 
+def golden_train(adapter, directory):
+    """golden-train.safetensors: ADAMW_STEPS AdamW steps with the model in train mode, its
+    dropout left to config.json (the fixture's config, which the Swift tests check equals what
+    Pretext exports, field for field where HF reads a dropout rate). Every rate there is 0, so
+    the steps must equal the eval-mode ones of golden.safetensors: a rate HF took from its own
+    defaults would show here. Writes adamw_losses and final.* like --golden."""
+    batch = load_batch(directory)
+    model = build_model(adapter, directory, torch.float32)
+    load_init(adapter, model, directory)
+    model.train()
+    torch.manual_seed(0)
+    optimizer = torch.optim.AdamW(param_groups(adapter, model), lr=ADAMW["lr"], betas=ADAMW["betas"], eps=ADAMW["eps"],
+                                  foreach=False)
+    losses = []
+    for _ in range(ADAMW_STEPS):
+        optimizer.zero_grad(set_to_none=True)
+        loss = adapter.loss(model, batch)
+        losses.append(loss.detach().reshape(1))
+        loss.backward()
+        optimizer.step()
+    check_ties(model)
+    params = dict(model.named_parameters())
+    result = {"adamw_losses": torch.cat(losses)}
+    for name in adapter.FINAL_PARAMS:
+        result["final." + name] = params[name].detach().clone()
+    tensors = {k: v.to(torch.float32).numpy() for k, v in result.items()}
+    eval_mode, _ = read_safetensors(os.path.join(directory, "golden.safetensors"))
+    worst = max(float(np.abs(tensors[k] - eval_mode[k]).max()) for k in tensors)
+    write_safetensors(os.path.join(directory, "golden-train.safetensors"), tensors,
+                      {"format": "pt", "generator": generator(adapter), "torch": torch.__version__, "mode": "train"})
+    print("golden-train: adamw loss %.7f -> %.7f in train mode; max |train - eval| over losses and finals %.3e -> %s" % (
+        tensors["adamw_losses"][0], tensors["adamw_losses"][-1], worst, directory))
+
+
 def check_load(adapter, directory):
     batch = load_batch(directory)
     arrays, _ = read_safetensors(os.path.join(directory, "init.safetensors"))
@@ -510,7 +544,7 @@ def check_load(adapter, directory):
 
 
 def main():
-    """One of --make-init, --golden or --check-load DIR for the --model's adapter, on one torch
+    """One of --make-init, --golden, --golden-train or --check-load DIR for the --model's adapter, on one torch
     thread with a fixed torch seed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", choices=sorted(ADAPTERS), default="bert")
@@ -518,6 +552,7 @@ def main():
     mode.add_argument("--make-init", metavar="DIR")
     mode.add_argument("--golden", metavar="DIR")
     mode.add_argument("--check-load", metavar="DIR")
+    mode.add_argument("--golden-train", metavar="DIR")
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -526,6 +561,8 @@ def main():
         make_init(adapter, args.make_init)
     elif args.golden:
         golden(adapter, args.golden)
+    elif args.golden_train:
+        golden_train(adapter, args.golden_train)
     else:
         check_load(adapter, args.check_load)
 
