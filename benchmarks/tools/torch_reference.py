@@ -355,6 +355,12 @@ def run_golden(adapter, directory, dtype, attn="eager"):
 
     model = build_model(adapter, directory, dtype, attn)
     load_init(adapter, model, directory)
+    result.update(adamw_steps(adapter, model, batch))
+    return result
+
+
+def adamw_steps(adapter, model, batch):
+    """ADAMW_STEPS AdamW steps of `model` on `batch`: {"adamw_losses", "final.<name>"...}."""
     optimizer = torch.optim.AdamW(param_groups(adapter, model), lr=ADAMW["lr"], betas=ADAMW["betas"], eps=ADAMW["eps"],
                                   foreach=False)
     losses = []
@@ -365,7 +371,7 @@ def run_golden(adapter, directory, dtype, attn="eager"):
         loss.backward()
         optimizer.step()
     check_ties(model)
-    result["adamw_losses"] = torch.cat(losses)
+    result = {"adamw_losses": torch.cat(losses)}
     params = dict(model.named_parameters())
     for name in adapter.FINAL_PARAMS:
         result["final." + name] = params[name].detach().clone()
@@ -473,20 +479,7 @@ def golden_train(adapter, directory):
     load_init(adapter, model, directory)
     model.train()
     torch.manual_seed(0)
-    optimizer = torch.optim.AdamW(param_groups(adapter, model), lr=ADAMW["lr"], betas=ADAMW["betas"], eps=ADAMW["eps"],
-                                  foreach=False)
-    losses = []
-    for _ in range(ADAMW_STEPS):
-        optimizer.zero_grad(set_to_none=True)
-        loss = adapter.loss(model, batch)
-        losses.append(loss.detach().reshape(1))
-        loss.backward()
-        optimizer.step()
-    check_ties(model)
-    params = dict(model.named_parameters())
-    result = {"adamw_losses": torch.cat(losses)}
-    for name in adapter.FINAL_PARAMS:
-        result["final." + name] = params[name].detach().clone()
+    result = adamw_steps(adapter, model, batch)
     tensors = {k: v.to(torch.float32).numpy() for k, v in result.items()}
     eval_mode, _ = read_safetensors(os.path.join(directory, "golden.safetensors"))
     worst = max(float(np.abs(tensors[k] - eval_mode[k]).max()) for k in tensors)
