@@ -167,4 +167,20 @@ import PretextTestSupport
         try Data(#"{"a": 0, "b": 1, "ab": 2}"#.utf8).write(to: URL(fileURLWithPath: folder + "/vocab.json"))
         #expect(try TokenizerFile.load(folder + "/vocab.json").tokenizer.encode("ab") == [2])
     }
+
+    /// Found by the tokenizer-json fuzz target with a 64 MB allocation cap: a few tokens with an
+    /// id of 12 million made the loader allocate 12M slots (198 MB). Ids must be dense: below
+    /// twice the token count or the count plus 65,536. Gaps within that still load.
+    @Test func vocabularyIdsFarBeyondTheTokenCountAreRefused() throws {
+        let folder = try TemporaryFolder.shared.folder(named: "sparse-id")
+        try Data("a b\n".utf8).write(to: URL(fileURLWithPath: folder + "/merges.txt"))
+        try Data(#"{"a": 0, "b": 1, "ab": 12000000}"#.utf8).write(to: URL(fileURLWithPath: folder + "/vocab.json"))
+        let error = #expect(throws: TokenizerFile.LoadError.self) { try TokenizerFile.load(folder + "/vocab.json") }
+        #expect(error?.message.contains("ids must be dense") == true, "\(String(describing: error))")
+        let json = try TemporaryFolder.shared.file(named: "sparse.tokenizer.json", text: #"{"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 12000000}}}"#)
+        let jsonError = #expect(throws: TokenizerFile.LoadError.self) { try TokenizerFile.load(json) }
+        #expect(jsonError?.message.contains("ids must be below") == true, "\(String(describing: jsonError))")
+        try Data(#"{"a": 0, "b": 1, "ab": 60000}"#.utf8).write(to: URL(fileURLWithPath: folder + "/vocab.json"))
+        #expect(try TokenizerFile.load(folder + "/vocab.json").tokenizer.encode("ab") == [60000])
+    }
 }

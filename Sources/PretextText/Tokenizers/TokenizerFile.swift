@@ -148,10 +148,12 @@ public struct TokenizerFile: Sendable {
             throw LoadError(path: vocab, message: "not a JSON map of token to id")
         }
         guard PosixFile.exists(merges) else { throw LoadError(path: merges, message: "merges.txt must sit beside vocab.json") }
-        // Ids index an array: one outside what Pretext's shards can hold (16M) would have it
-        // allocate by the id, not by the file (found by benchmarks/fuzz.sh).
-        if let (token, id) = map.first(where: { $0.value < 0 || $0.value >= 1 << 24 }) {
-            throw LoadError(path: vocab, message: "token \(token.debugDescription) has id \(id), outside 0..<\(1 << 24)")
+        // Ids index an array: one outside what Pretext's shards can hold (16M), or far beyond the
+        // number of tokens, would have it allocate by the id, not by the file (found by
+        // benchmarks/fuzz.sh).
+        let idLimit = Self.idLimit(tokens: map.count)
+        if let (token, id) = map.first(where: { $0.value < 0 || $0.value >= idLimit }) {
+            throw LoadError(path: vocab, message: "token \(token.debugDescription) has id \(id), outside 0..<\(idLimit) (\(map.count) tokens: ids must be dense, and below 2^24)")
         }
         var byID = [String](repeating: "", count: (map.values.max() ?? -1) + 1)
         for (token, id) in map { byID[id] = token }
@@ -202,6 +204,12 @@ public struct TokenizerFile: Sendable {
                              padding: try parsePadding(root["padding"], fail))
     }
 
+    /// The largest id + 1 a vocabulary of `tokens` entries may use: ids index arrays, so they must
+    /// be dense — at most twice the count, or the count plus 65,536 — and below 2^24 (what shards
+    /// hold). A tiny file claiming id 12,000,000 would otherwise allocate 12M slots (found by the
+    /// tokenizer-json fuzz target with a 64 MB allocation cap).
+    static func idLimit(tokens: Int) -> Int { min(1 << 24, max(2 * tokens, tokens + 65_536)) }
+
     /// `model.vocab` of a tokenizer.json: tokens by id (a token listed twice keeps its last id;
     /// ids no token has are `filled == false`).
     struct TokenVocabulary {
@@ -250,10 +258,13 @@ public struct TokenizerFile: Sendable {
                     let map = UnsafeRawBufferPointer(rebasing: object[v.start..<v.end])
                     let entries = try scanned({ () throws(JSONFieldScanner.Failure) in try JSONFieldScanner.members(map) })
                     var vocab = TokenVocabulary()
+                    let idLimit = TokenizerFile.idLimit(tokens: entries.count)
                     for (token, id) in entries {
                         guard let n = JSONFieldScanner.integer(map, id) else { throw fail("model.vocab is not a map of token to id") }
                         guard n >= 0 else { throw fail("model.vocab has negative id for \(JSONFieldScanner.text(map, token))") }
-                        guard n < 1 << 24 else { throw fail("model.vocab has id \(n), more than Pretext's 16M ids") }
+                        guard n < idLimit else {
+                            throw fail("model.vocab has id \(n) among \(entries.count) tokens: ids must be below \(idLimit) (dense, and below Pretext's 2^24)")
+                        }
                         vocab.set(JSONFieldScanner.text(map, token), id: n)
                     }
                     fields[field] = vocab
