@@ -68,7 +68,9 @@ public struct InputNotice: Sendable, Equatable {
 /// folders are skipped), recursively unless `options.recursiveFolders` is false. Files are
 /// ordered by their path relative to the folder, compared bytewise (as `LC_ALL=C sort`
 /// orders `find` output), so the order — and the ordinals — are the same on every machine.
-/// Symbolic links are followed; a folder reached twice (a link cycle) is read once.
+/// Symbolic links are followed; a folder reached twice (a link cycle) is read once. Entries
+/// that cannot be inputs — dangling links, FIFOs, sockets, devices — are skipped, and they and
+/// empty files are listed in `notices` (the build logs and counts them).
 /// Paths given one by one keep the order they were given in. `"-"` is standard input (at
 /// most once, never compressed).
 public struct CorpusInputs: Sendable {
