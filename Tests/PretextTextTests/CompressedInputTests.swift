@@ -133,6 +133,20 @@ import PretextTestSupport
         #expect(raised.map { !$0.reason.contains("too much memory") } == true, "\(String(describing: raised))")
     }
 
+    /// Found by the zstd fuzz target after the window limit: a 122-byte frame of the pre-1.0
+    /// format v0.6 (magic 0xFD2FB526), whose legacy decoder in libzstd ignores the limit and
+    /// allocated 64 MiB. Only zstd 1.x and skippable frames are read.
+    @Test func aLegacyFormatFrameIsRefusedBeforeAllocating() throws {
+        let bytes = Array(Data(base64Encoded: "JrUv/Z6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6enp6eAAAAAFQ=")!)
+        let path = try file(bytes, .zstd)
+        let error = #expect(throws: CompressedInputError.self) { try bertDocuments(path) }
+        #expect(error.map { $0.reason.contains("not a zstd 1.x frame (magic 0xfd2fb526)") } == true, "\(String(describing: error))")
+        // A skippable frame before a real one is read past.
+        let skippable: [UInt8] = [0x50, 0x2A, 0x4D, 0x18, 3, 0, 0, 0, 1, 2, 3]
+        let real = try ReaderTesting.compress(Array("After a skippable frame.\n".utf8), with: .zstd)
+        #expect(try bertDocuments(try file(skippable + real, .zstd)).map(ReaderTesting.texts) == [["After a skippable frame."]])
+    }
+
     @Test func garbageAfterAGzipMemberIsReported() throws {
         let path = try file(ReaderTesting.compress(Array("text\n".utf8), with: .gzip) + Array("garbage".utf8), .gzip)
         let (docs, report) = try readDamaged(path)

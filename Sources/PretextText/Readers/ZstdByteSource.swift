@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CZstd
 import PretextCore
 
@@ -67,6 +70,26 @@ public final class ZstdByteSource: ByteSource {
 
     private var offset: UInt64 { compressedRead - UInt64(inBuffer.size - inBuffer.pos) }
 
+    /// At a frame boundary: the next frame must be a zstd 1.x frame (magic 0xFD2FB528) or a
+    /// skippable one (0x184D2A5?). libzstd also decodes the pre-1.0 formats (v0.1–v0.7), but
+    /// their decoders ignore the window limit: a 122-byte v0.6 frame made it allocate 64 MiB
+    /// (found by the fuzzer), so they are refused. Moves the unread bytes to the buffer's start
+    /// and reads more when fewer than four are left.
+    private func checkFrameMagic() throws {
+        while inBuffer.size - inBuffer.pos < 4 && !upstreamEnded {
+            let have = inBuffer.size - inBuffer.pos
+            if have > 0 && inBuffer.pos > 0 { memmove(input.baseAddress!, input.baseAddress! + inBuffer.pos, have) }
+            let n = try upstream.read(into: UnsafeMutableRawBufferPointer(rebasing: input[have...]))
+            if n == 0 { upstreamEnded = true } else { compressedRead += UInt64(n) }
+            inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: have + n, pos: 0)
+        }
+        guard inBuffer.size - inBuffer.pos >= 4 else { return }  // too short for a frame: the decoder says so
+        let magic = UnsafeRawPointer(input.baseAddress! + inBuffer.pos).loadUnaligned(as: UInt32.self).littleEndian
+        guard magic == 0xFD2F_B528 || magic & 0xFFFF_FFF0 == 0x184D_2A50 else {
+            throw failure("not a zstd 1.x frame (magic 0x\(String(magic, radix: 16))); frames of the pre-1.0 formats are not read")
+        }
+    }
+
     private func failure(_ reason: String) -> CompressedInputError {
         CompressedInputError(path: path, compression: .zstd, compressedOffset: offset, reason: reason)
     }
@@ -86,6 +109,7 @@ public final class ZstdByteSource: ByteSource {
             }
             let exhausted = inBuffer.pos == inBuffer.size && upstreamEnded
             if exhausted && pending == 0 { return 0 }
+            if pending == 0 { try checkFrameMagic() }
             let rc = ZSTD_decompressStream(stream, &out, &inBuffer)
             if ZSTD_isError(rc) != 0 {
                 var reason = String(cString: ZSTD_getErrorName(rc))
