@@ -24,6 +24,22 @@ import Testing
         return (first.file, second.file, image)
     }
 
+    /// A process killed while writing leaves `<path>.partial-<host>-<pid>`: the next write
+    /// removes it (its pid is gone) and leaves a live process's temporary alone.
+    @Test func aKilledWritersTemporaryIsRemovedByTheNextWrite() throws {
+        let folder = try TemporaryFolder.shared.folder(named: "image-partials")
+        let path = folder + "/tokenizer.image"
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, 255)
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var dead: Int32 = 4_000_000
+        while kill(dead, 0) == 0 || errno != ESRCH { dead -= 1 }
+        let stale = path + ".partial-\(host)-\(dead)", live = path + ".partial-\(host)-\(getppid())"
+        for p in [stale, live] { try PosixFile.writeAtomically([1, 2, 3], to: p) }
+        try TokenizerImage.write([9, 9, 9], to: path)
+        #expect(!PosixFile.exists(stale) && PosixFile.exists(live) && PosixFile.exists(path))
+    }
+
     @Test func imageOfTokenizerJSONTokenizesAsHF() throws {
         let (_, loaded, _) = try viaImage(Self.wordPieceJSON)
         try TokenizerParityTests().check(loaded, "wordpiece-2k")

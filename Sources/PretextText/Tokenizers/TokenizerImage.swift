@@ -168,9 +168,23 @@ public enum TokenizerImage {
     /// Writes `image` to `path` through a temporary file of this process and a rename, so a
     /// reader sees the old file or the whole new one, and two processes writing the same
     /// image at once do not interleave. No fsync: a torn image fails its checksum and is
-    /// rebuilt from the source.
+    /// rebuilt from the source. The temporary is `<path>.partial-<host>-<pid>`; one left by a
+    /// killed process of this host (its pid is gone) is removed first, so a kill leaves no
+    /// stray file behind the next write (others' are left alone: they may be writing now).
     public static func write(_ image: [UInt8], to path: String) throws {
-        let partial = path + ".partial-\(getpid())"
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, 255)
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let stem = path + ".partial-" + host + "-"
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[..<$0]) } ?? "."
+        let prefix = String(stem[(slash.map { stem.index(after: $0) } ?? stem.startIndex)...])
+        for entry in (try? PosixFile.listDirectory(folder)) ?? [] where entry.hasPrefix(prefix) {
+            if let pid = Int32(entry.dropFirst(prefix.count)), pid != getpid(), kill(pid, 0) == -1 && errno == ESRCH {
+                try? PosixFile.removeIfPresent(folder + "/" + entry)
+            }
+        }
+        let partial = stem + "\(getpid())"
         do {
             let file = try PosixFile(path: partial, mode: .createTruncate)
             try file.writeAll(image)
