@@ -92,6 +92,15 @@ kill_trial() {
   done
 }
 
+# matches KIND I : whether $WORK/KIND-trial.snap equals $WORK/KIND-reference.snap; prints the
+# first differences of trial I when not.
+matches() {
+  cmp -s "$WORK/$1-reference.snap" "$WORK/$1-trial.snap" && return 0
+  echo "crash soak $1: trial $2 differs from the reference:" >&2
+  diff "$WORK/$1-reference.snap" "$WORK/$1-trial.snap" | head -5 >&2 || true
+  return 1
+}
+
 # seconds CMD... : runs CMD, prints its wall seconds.
 seconds() {
   local start end
@@ -130,11 +139,8 @@ for ((i = 0; i < KILLS; i++)); do
   build "$out" "$threads"
   "${CMD[@]}" >> "$LOG" 2>&1
   snapshot "$out" > "$WORK/build-trial.snap"
-  if cmp -s "$WORK/build-reference.snap" "$WORK/build-trial.snap" && "$PRETEXT" verify "$out" >> "$LOG" 2>&1; then
-    same=$((same + 1))
-  else
-    echo "crash soak build: trial $i differs from the reference:" >&2
-    diff "$WORK/build-reference.snap" "$WORK/build-trial.snap" | head -5 >&2 || true
+  if matches build "$i"; then
+    if "$PRETEXT" verify "$out" >> "$LOG" 2>&1; then same=$((same + 1)); else echo "crash soak build: trial $i does not verify" >&2; fi
   fi
 done
 echo "crash soak build: $LANDED kills landed of $TRIED tried, $same of $KILLS resumed byte-identical"
@@ -168,12 +174,7 @@ for ((i = 0; i < TRAIN_KILLS; i++)); do
   fi
   cat "$WORK/resume.out" >> "$LOG"
   train_snapshot "$run" > "$WORK/train-trial.snap"
-  if cmp -s "$WORK/train-reference.snap" "$WORK/train-trial.snap"; then
-    tsame=$((tsame + 1))
-  else
-    echo "crash soak train: trial $i differs from the reference:" >&2
-    diff "$WORK/train-reference.snap" "$WORK/train-trial.snap" | head -5 >&2 || true
-  fi
+  matches train "$i" && tsame=$((tsame + 1))
 done
 echo "crash soak train: $LANDED kills landed of $TRIED tried, $tsame of $TRAIN_KILLS resumed byte-identical"
 [ "$build_ok" = 1 ] && [ "$tsame" = "$TRAIN_KILLS" ]
