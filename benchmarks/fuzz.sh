@@ -92,11 +92,10 @@ seeds() {
 }
 
 # The Python reader's targets (python/fuzz/fuzz_reader.py) run under atheris in the virtualenv
-# the Python tests use, made here when missing.
-VENV="$ROOT/.build/python-venv"
+# the Python tests use (scripts/python-venv.sh), made when missing.
+VENV=""
 python_ready() {
-  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV" >&2
-  "$VENV/bin/python" -c "import atheris, numpy, lz4" 2> /dev/null || "$VENV/bin/pip" install -q atheris numpy lz4 >&2
+  [ -n "$VENV" ] || VENV="$(bash "$ROOT/scripts/python-venv.sh")"
 }
 
 ALL="shard tokenizer-json vocab-txt vocab-json-merges tokenizer-image pipeline-toml masking-json jsonl text gzip zstd store-index catalog py-shard py-masking-json py-catalog"

@@ -8,8 +8,10 @@ torch is optional and never imported: ``PretextDataset`` works with
 ``torch.utils.data.DataLoader`` as any map-style dataset does.
 """
 
+from .batches import BatchMaker, LoaderOptions
 from .dataset import PretextDataset
-from .errors import CatalogError, MaskingConfigError, ShardFormatError
+from .loader import PretextLoader
+from .errors import CatalogError, LoaderError, LoaderStateError, MaskingConfigError, ShardFormatError
 from .keyed_random import PURPOSE_DYNAMIC_MASKING, KeyedRandom
 from .masking import Masker, MaskingOptions, MaskingVocabulary
 from .masking_config import IGNORE_INDEX, MaskingConfig, mask_sample
@@ -20,7 +22,8 @@ from .xxhash64 import XXH64, xxh64
 __version__ = "0.1.0"
 
 __all__ = [
-    "ShardFile", "ShardSet", "PretextDataset", "ShardFormatError", "CatalogError", "MaskingConfigError",
+    "ShardFile", "ShardSet", "PretextLoader", "BatchMaker", "LoaderOptions", "LoaderError", "LoaderStateError",
+    "PretextDataset", "ShardFormatError", "CatalogError", "MaskingConfigError",
     "MaskingConfig", "mask_sample", "IGNORE_INDEX", "KeyedRandom", "PURPOSE_DYNAMIC_MASKING",
     "Masker", "MaskingOptions", "MaskingVocabulary", "xxh64", "XXH64",
 ]

@@ -1,6 +1,6 @@
 """Errors raised by the reader."""
 
-__all__ = ["ShardFormatError", "CatalogError", "MaskingConfigError"]
+__all__ = ["ShardFormatError", "CatalogError", "MaskingConfigError", "LoaderError", "LoaderStateError"]
 
 
 class ShardFormatError(ValueError):
@@ -29,3 +29,11 @@ class CatalogError(ValueError):
 
 class MaskingConfigError(ValueError):
     """``masking.json`` is missing, malformed or inconsistent."""
+
+
+class LoaderError(ValueError):
+    """Loader options that cannot be used, or a shard set the loader cannot load."""
+
+
+class LoaderStateError(LoaderError):
+    """A saved loader state that does not belong to this shard set or these options."""

@@ -1,6 +1,13 @@
-"""Prints samples for the cross-language golden test.
+"""Prints samples and batches for the cross-language golden tests.
 
     python -m pretext_reader.golden <folder> <epoch> <count>
+
+``batch_json_lines(batch, epoch, number)`` formats a ``BatchMaker`` batch exactly as
+``pretext batches --json`` prints it: one object per row with ``epoch``, ``batch``,
+``index``, and the row's real (unpadded) ``input_ids``, ``token_type_ids``, ``labels``,
+then ``pair_label`` (-100 without pairs).
+
+The command line:
 
 One JSON object per line, ``{"index": i, "input_ids": [...], "labels": [...]}``, for
 sample indices ``0 .. count-1`` of ``epoch`` in index order (not shuffled, not padded),
@@ -18,6 +25,31 @@ from .dataset import sample_with_labels, shard_task
 from .errors import CatalogError, MaskingConfigError, ShardFormatError
 from .masking_config import MaskingConfig
 from .shardset import ShardSet
+
+
+def batch_json_lines(batch, epoch, number):
+    """The lines ``pretext batches --json`` prints for one batch (``BatchMaker`` arrays, or
+    ``PretextLoader`` batches with ``return_indices=True``: tensors or numpy arrays)."""
+    def array(name, fallback=None):
+        value = batch.get(name, fallback)
+        return value.numpy() if hasattr(value, "numpy") else value
+
+    ids, mask, labels = array("input_ids"), array("attention_mask"), array("labels")
+    types = array("token_type_ids")
+    if types is None:
+        types = 0 * ids
+    pairs = array("pair_labels")
+    if pairs is None:
+        pairs = array("next_sentence_label", array("sentence_order_label"))
+    indices = array("sample_indices", array("sample_index"))
+    lines = []
+    for r in range(ids.shape[0]):
+        real = int(mask[r].sum())
+        pair = -100 if pairs is None else int(pairs[r])
+        lines.append(json.dumps({"epoch": int(epoch), "batch": int(number), "index": int(indices[r]),
+                                 "input_ids": ids[r, :real].tolist(), "token_type_ids": types[r, :real].tolist(),
+                                 "labels": labels[r, :real].tolist(), "pair_label": pair}))
+    return lines
 
 
 def main(argv=None):

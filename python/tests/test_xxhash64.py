@@ -1,7 +1,7 @@
 import random
 import unittest
 
-from pretext_reader.xxhash64 import XXH64, xxh64
+from pretext_reader.xxhash64 import HAVE_XXHASH_PACKAGE, XXH64, xxh64, xxh64_pure
 
 # From Tests/PretextCoreTests/XXHash64Tests.swift: xxh64sum (xxHash 0.8.1, seed 0) of
 # bytes (7·i + 3) mod 256, i < n.
@@ -44,6 +44,20 @@ class XXH64Tests(unittest.TestCase):
 
     def test_seed_changes_the_hash(self):
         self.assertNotEqual(xxh64(INPUT, seed=1), xxh64(INPUT, seed=0))
+
+    def test_pure_python_and_the_xxhash_package_agree(self):
+        for n, expected in VECTORS:
+            self.assertEqual(xxh64_pure(INPUT[:n]), expected, "length %d" % n)
+        rng = random.Random(2)
+        for n in (0, 1, 31, 32, 33, 1000, 65536):
+            data = bytes(rng.randrange(256) for _ in range(n))
+            for seed in (0, 1, 2**64 - 1):
+                self.assertEqual(xxh64(data, seed), xxh64_pure(data, seed), "length %d seed %d" % (n, seed))
+
+    @unittest.skipUnless(HAVE_XXHASH_PACKAGE, "the xxhash package is not installed (pip install xxhash)")
+    def test_the_package_is_used_when_installed(self):
+        import xxhash
+        self.assertEqual(xxh64(INPUT), xxhash.xxh64_intdigest(INPUT))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PretextCore
 import PretextText
 import PretextLoader
 import PretextShards
@@ -18,6 +19,15 @@ struct Batches: ParsableCommand {
               pretext batches shards/roberta-full-sentences --count 2 --vocab pipelines/vocab/bpe-8k/tokenizer.json
               pretext batches shards/bert-nsp --epoch 1 --batch-size 4 --json
               pretext batches shards/bert-nsp --rank 1 --world-size 2 --bin 16
+              pretext batches shards/bert-nsp --worker-index 1 --worker-count 2 --json
+              pretext batches shards/bert-nsp --count 3 --save-state state.json
+              pretext batches shards/bert-nsp --resume state.json --count 2
+
+            --resume and --save-state walk the loader as a trainer does (ShardLoader.next()):
+            --resume continues from a saved loader state (from a previous --save-state, a
+            training checkpoint's loader state, or the Python PretextLoader's state_dict() as
+            JSON), --save-state writes the state after the batches printed. Without --resume
+            the walk starts at epoch 0, batch 0 (--epoch and --first do not apply).
             """)
 
     @Argument(help: "A shard folder (with catalog.sqlite).")
@@ -44,6 +54,12 @@ struct Batches: ParsableCommand {
     @Option(help: "Data-parallel world size.")
     var worldSize = 1
 
+    @Option(help: "Loader worker index inside the rank (worker k of K yields the rank's batches k, k + K, …).")
+    var workerIndex = 0
+
+    @Option(help: "Loader workers inside the rank.")
+    var workerCount = 1
+
     @Option(name: .customLong("bin"), help: "Length binning window in batches (0 = off).")
     var binningBatches = 0
 
@@ -59,20 +75,40 @@ struct Batches: ParsableCommand {
     @Flag(help: "One JSON object per sample: epoch, batch, index, input_ids, token_type_ids, labels, pair_label.")
     var json = false
 
+    @Option(help: "Continue from the loader state in this JSON file (then print the next --count batches).")
+    var resume: String?
+
+    @Option(help: "After printing, write the loader state (JSON) to this file.")
+    var saveState: String?
+
+    func validate() throws {
+        if (resume != nil || saveState != nil) && (epoch != 0 || first != 0) {
+            throw ValidationError("--epoch and --first do not apply with --resume or --save-state: the walk starts at the saved state (or at epoch 0, batch 0)")
+        }
+        guard count >= 0 else { throw ValidationError("--count must not be negative") }
+    }
+
     func run() throws {
         var options = LoaderOptions()
         options.batchSize = batchSize
         options.padToMultipleOf = padToMultipleOf
         options.rank = rank
         options.worldSize = worldSize
+        options.workerIndex = workerIndex
+        options.workerCount = workerCount
         options.binningBatches = binningBatches
         options.seed = seed
         options.shuffle = !noShuffle
         options.prefetchThreads = 0
         let loader = try ShardLoader(folder: folder, options: options)
         let names = try vocab.map(decodingVocabulary)
+        let walks = resume != nil || saveState != nil
+        if let resume {
+            let text = try String(decoding: PosixFile(path: resume, mode: .readOnly).readAll(), as: UTF8.self)
+            try loader.restore(LoaderState(json: text))
+        }
         for n in first..<(first + count) {
-            let batch = try loader.batch(epoch: epoch, number: n)
+            let batch = walks ? try loader.next() : try loader.batch(epoch: epoch, number: n)
             if !json { print("epoch \(batch.epoch) batch \(batch.number): \(batch.rows) × \(batch.length)") }
             for r in 0..<batch.rows {
                 let real = batch.row(batch.attentionMask, r).reduce(0) { $0 + Int($1) }
@@ -95,6 +131,11 @@ struct Batches: ParsableCommand {
                 let pair = batch.pairLabels[r] == Batch.ignoreIndex ? "" : " pair \(batch.pairLabels[r])"
                 print("  [\(batch.sampleIndices[r])]\(pair) \(text)")
             }
+        }
+        if let saveState {
+            let file = try PosixFile(path: saveState, mode: .createTruncate)
+            try file.writeAll(Array((loader.state().json + "\n").utf8))
+            try file.close()
         }
     }
 }
