@@ -27,6 +27,8 @@ import numpy as np
 
 from .epoch_order import EpochOrder
 from .errors import LoaderError, MaskingConfigError
+from .batch_masking import BatchMasker, keyed_states
+from .keyed_random import PURPOSE_DYNAMIC_MASKING
 from .masking_config import IGNORE_INDEX, MaskingConfig
 from .schedule import RankSchedule
 from .shardset import ShardSet
@@ -150,6 +152,7 @@ class BatchMaker:
                                        config.vocabulary.continuation, config.seed, self.options.masking, path=config.path)
             seed = config.seed if seed is None else seed
             self.masking = config.with_seed(seed)
+            self._batch_masker = BatchMasker(self.masking.masker)
         elif seed is None:
             try:
                 seed = MaskingConfig.load(self.folder).seed
@@ -200,58 +203,92 @@ class BatchMaker:
             out[i] = block.token_offsets[local + 1] - block.token_offsets[local]
         return out
 
-    def _sample(self, record, block_number, epoch):
-        """``(tokens, labels, segment_boundary or None, pair_label)`` of one record."""
+    def _gather(self, records):
+        """The stored columns of ``records``: flat tokens (int64, row after row), lengths,
+        segment boundaries and pair labels (int64 per row, or None), and the stored masks as
+        (row, position, id) int64 arrays (or None)."""
         layout = self.layout
-        block = self._block(block_number)
-        local = record - int(layout.block_first[block_number])
-        a, b = int(block.token_offsets[local]), int(block.token_offsets[local + 1])
-        tokens = block.tokens[a:b]
-        boundary = int(block.segment_boundaries[local]) if layout.has_pairs else None
-        pair = int(block.pair_labels[local]) if layout.has_pairs else IGNORE_INDEX
-        if layout.task == "causal":
-            if len(tokens) < 2:
-                return tokens, np.full(len(tokens), IGNORE_INDEX, dtype=np.int64), None, pair
-            if self.options.causal_labels == "inputs":
-                return tokens, tokens, None, pair
-            return tokens[:-1], tokens[1:], None, pair
-        labels = np.full(len(tokens), IGNORE_INDEX, dtype=np.int64)
+        blocks = layout.block_of_records(records)
+        rows = len(records)
+        pieces, lengths = [], np.empty(rows, dtype=np.int64)
+        boundaries = np.empty(rows, dtype=np.int64) if layout.has_pairs else None
+        pairs = np.empty(rows, dtype=np.int64) if layout.has_pairs else None
+        mask_positions, mask_ids = [], []
+        for r in range(rows):
+            b = int(blocks[r])
+            block = self._block(b)
+            local = int(records[r]) - int(layout.block_first[b])
+            a, e = block.token_offsets[local], block.token_offsets[local + 1]
+            pieces.append(block.tokens[a:e])
+            lengths[r] = e - a
+            if boundaries is not None:
+                boundaries[r] = block.segment_boundaries[local]
+                pairs[r] = block.pair_labels[local]
+            if layout.has_masks:
+                m, me = block.mask_offsets[local], block.mask_offsets[local + 1]
+                mask_positions.append(block.masked_positions[m:me])
+                mask_ids.append(block.masked_ids[m:me])
+        flat = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+        masks = None
         if layout.has_masks:
-            m, e = int(block.mask_offsets[local]), int(block.mask_offsets[local + 1])
-            labels[block.masked_positions[m:e]] = block.masked_ids[m:e]
-        elif self.masking is not None:
-            masked, positions, originals = self.masking.masker.mask(tokens.tolist(), self.masking.random(record, epoch))
-            if positions:
-                labels[positions] = originals
-                tokens = np.asarray(masked, dtype=np.int64)
-        return tokens, labels, boundary, pair
+            counts = np.array([len(x) for x in mask_positions], dtype=np.int64)
+            masks = (np.repeat(np.arange(rows), counts), np.concatenate(mask_positions).astype(np.int64),
+                     np.concatenate(mask_ids).astype(np.int64))
+        return flat, lengths, boundaries, pairs, masks
 
     def batch_of_records(self, records, epoch):
         """The padded batch of ``records`` (global record numbers) in ``epoch``: a dict of arrays."""
         records = np.asarray(records, dtype=np.int64)
-        blocks = self.layout.block_of_records(records)
-        samples = [self._sample(int(r), int(b), epoch) for r, b in zip(records, blocks)]
-        rows = len(samples)
-        length = max((len(s[0]) for s in samples), default=0)
+        layout = self.layout
+        rows = len(records)
+        flat, lengths, boundaries, pairs, masks = self._gather(records)
+        width = max(1, int(lengths.max(initial=0)))
+        column = np.arange(width)
+        real = column[None, :] < lengths[:, None]
+        grid = np.full((rows, width), layout.pad_id, dtype=np.int64)
+        grid[real] = flat
+        ignore = np.int64(IGNORE_INDEX)
+        if layout.task == "causal" and self.options.causal_labels == "next":
+            # Inputs tokens[:-1], labels tokens[1:]; a record of fewer than 2 tokens is kept
+            # whole with no label.
+            shifts = lengths >= 2
+            used = np.where(shifts, lengths - 1, lengths)
+            following = np.full((rows, width), ignore, dtype=np.int64)
+            following[:, :-1] = grid[:, 1:]
+            labels = np.where((column[None, :] < used[:, None]) & shifts[:, None], following, ignore)
+            input_ids = grid
+        elif layout.task == "causal":
+            used, input_ids, labels = lengths, grid, np.where(real, grid, ignore)
+        elif masks is not None:
+            used, input_ids = lengths, grid
+            labels = np.full((rows, width), ignore, dtype=np.int64)
+            labels[masks[0], masks[1]] = masks[2]
+        elif self.masking is not None:
+            used = lengths
+            states = keyed_states(self.masking.seed, PURPOSE_DYNAMIC_MASKING, records, epoch)
+            input_ids, selected = self._batch_masker.mask(grid, lengths, states)
+            labels = np.where(selected, grid, ignore)
+        else:
+            used, input_ids = lengths, grid
+            labels = np.full((rows, width), ignore, dtype=np.int64)
         m = self.options.pad_to_multiple_of
-        length = (length + m - 1) // m * m
-        input_ids = np.full((rows, length), self.layout.pad_id, dtype=np.int64)
-        attention = np.zeros((rows, length), dtype=np.int64)
+        length = (int(used.max(initial=0)) + m - 1) // m * m
+        if length > width:
+            extra = length - width
+            input_ids = np.pad(input_ids, ((0, 0), (0, extra)))
+            labels = np.pad(labels, ((0, 0), (0, extra)), constant_values=IGNORE_INDEX)
+        else:
+            input_ids, labels = input_ids[:, :length], labels[:, :length]
+        column = np.arange(length)
+        attention = column[None, :] < used[:, None]
+        input_ids = np.where(attention, input_ids, np.int64(layout.pad_id))
+        labels = np.where(attention, labels, ignore)
         types = np.zeros((rows, length), dtype=np.int64)
-        labels = np.full((rows, length), IGNORE_INDEX, dtype=np.int64)
-        pairs = np.empty(rows, dtype=np.int64)
-        for r, (tokens, row_labels, boundary, pair) in enumerate(samples):
-            n = len(tokens)
-            input_ids[r, :n] = tokens
-            attention[r, :n] = 1
-            labels[r, :n] = row_labels
-            if boundary is not None:
-                types[r, boundary:n] = 1
-            pairs[r] = pair
-        if self.layout.task == "causal" and self.options.causal_labels == "inputs":
-            labels[attention == 0] = IGNORE_INDEX
-        return {"input_ids": input_ids, "attention_mask": attention, "token_type_ids": types, "labels": labels,
-                "pair_labels": pairs, "sample_indices": records}
+        if boundaries is not None:
+            types[(column[None, :] >= boundaries[:, None]) & attention] = 1
+        return {"input_ids": input_ids, "attention_mask": attention.astype(np.int64), "token_type_ids": types,
+                "labels": labels, "pair_labels": pairs if pairs is not None else np.full(rows, ignore, dtype=np.int64),
+                "sample_indices": records}
 
     # -- batches ---------------------------------------------------------------------------
 

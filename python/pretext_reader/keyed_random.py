@@ -7,7 +7,9 @@ generator is SplitMix64 started from a state derived by mixing the key words;
 bits. All arithmetic is on Python ints masked to 64 bits.
 """
 
-__all__ = ["KeyedRandom", "mix", "PURPOSE_DYNAMIC_MASKING", "PURPOSE_STATIC_MASKING", "PURPOSE_TEST_DATA"]
+import numpy as np
+
+__all__ = ["KeyedRandom", "BufferedDraws", "stream_values", "mix", "PURPOSE_DYNAMIC_MASKING", "PURPOSE_STATIC_MASKING", "PURPOSE_TEST_DATA"]
 
 _M = (1 << 64) - 1
 GAMMA = 0x9E3779B97F4A7C15
@@ -26,6 +28,14 @@ def mix(z):
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M
     return z ^ (z >> 31)
+
+
+_GAMMA64 = np.uint64(GAMMA)
+_C1 = np.uint64(0xBF58476D1CE4E5B9)
+_C2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+#: k·GAMMA for k = 1, 2, … (wrapping), grown on demand.
+_STEPS = np.zeros(0, dtype=np.uint64)
 
 
 class KeyedRandom:
@@ -59,3 +69,67 @@ class KeyedRandom:
     def unit_double(self):
         """A uniform float in ``[0, 1)`` with 53 random bits: ``(next() >> 11) * 2**-53``."""
         return (self.next() >> 11) * 1.1102230246251565e-16
+
+
+def stream_values(state, count):
+    """The next ``count`` values of a stream at ``state`` (``KeyedRandom.state``), as a list
+    of ints: value k (from 1) is ``mix(state + k·GAMMA)``."""
+    global _STEPS
+    if count > len(_STEPS):
+        with np.errstate(over="ignore"):
+            _STEPS = np.arange(1, 2 * count + 1, dtype=np.uint64) * _GAMMA64
+    with np.errstate(over="ignore"):
+        z = _STEPS[:count] + np.uint64(state)
+        z ^= z >> _S30
+        z *= _C1
+        z ^= z >> _S27
+        z *= _C2
+        z ^= z >> _S31
+    return z.tolist()
+
+
+class BufferedDraws:
+    """The draws of a ``KeyedRandom``, computed ``chunk`` at a time with numpy.
+
+    Draw k of a stream is ``mix(state + k·GAMMA)``, so a chunk of the stream is one vectorized
+    mix; ``below`` and ``unit_double`` are those of ``KeyedRandom`` on the same values, in the
+    same order. ``finish()`` leaves the ``KeyedRandom`` exactly where unbuffered draws would
+    have (the values computed ahead and not used are given back).
+    """
+
+    __slots__ = ("random", "start", "used", "values", "at", "chunk")
+
+    def __init__(self, random, chunk=48):
+        self.random = random
+        self.start = random.state
+        self.used = 0
+        self.values = []
+        self.at = 0
+        self.chunk = chunk
+
+    def _refill(self):
+        self.values = stream_values((self.start + self.used * GAMMA) & _M, self.chunk)
+        self.at = 0
+
+    def next(self):
+        if self.at == len(self.values):
+            self._refill()
+        value = self.values[self.at]
+        self.at += 1
+        self.used += 1
+        return value
+
+    def below(self, bound):
+        m = self.next() * bound
+        if (m & _M) < bound:
+            threshold = ((1 << 64) - bound) % bound
+            while (m & _M) < threshold:
+                m = self.next() * bound
+        return m >> 64
+
+    def unit_double(self):
+        return (self.next() >> 11) * 1.1102230246251565e-16
+
+    def finish(self):
+        """Advances the wrapped ``KeyedRandom`` past the draws used, and no further."""
+        self.random.state = (self.start + self.used * GAMMA) & _M

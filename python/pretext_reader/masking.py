@@ -5,10 +5,14 @@ and ``Masker`` (Masker.swift): choose units — tokens, whole words, n-grams of 
 spans of words — in a lazily shuffled order until the prediction budget is met, then
 replace each chosen unit (or span) by ``[MASK]``, random ids, or itself. Every random
 choice is drawn from the ``KeyedRandom`` passed in, in the same order as the Swift code,
-so the same key gives the same masks in both languages. Pure Python per token.
+so the same key gives the same masks in both languages. Units are found with numpy over
+the whole sequence; the random stream is drawn in vectorized chunks (``BufferedDraws``);
+the choice and replacement loops run per chosen unit.
 """
 
 import numpy as np
+
+from .keyed_random import GAMMA, BufferedDraws, stream_values
 
 __all__ = ["MaskingOptions", "MaskingVocabulary", "Masker", "STRATEGIES", "BUDGETS"]
 
@@ -90,6 +94,35 @@ class Masker:
     def __init__(self, options, vocabulary):
         self.options = options
         self.vocabulary = vocabulary
+        size = vocabulary.size
+        # Lookup tables over ids 0 ..< size, plus one entry (index `size`) for every id outside.
+        self._special = np.zeros(size + 1, dtype=bool)
+        self._special[list(vocabulary.special)] = True
+        self._continues = np.zeros(size + 1, dtype=bool)
+        self._continues[list(vocabulary.continuation)] = True
+
+    def units(self, tokens):
+        """``(unit_start, unit_end, maskable)``: the maskable units as int64 arrays of token
+        ranges (maximal runs of non-special tokens; with whole words, a word and its
+        continuation pieces), and the number of non-special tokens."""
+        t = np.asarray(tokens, dtype=np.int64)
+        n = len(t)
+        size = self.vocabulary.size
+        index = np.where((t < 0) | (t >= size), size, t)
+        special = self._special[index]
+        if self.options.strategy == "token":
+            start = ~special
+            unit_start = np.nonzero(start)[0]
+            return unit_start, unit_start + 1, len(unit_start)
+        # A unit starts at every non-special token that does not continue the token before it
+        # (a continuation piece right after a special token starts a unit of its own).
+        follows_word = np.zeros(n, dtype=bool)
+        follows_word[1:] = ~special[:-1]
+        start = ~special & ~(self._continues[index] & follows_word)
+        unit_start = np.nonzero(start)[0]
+        boundaries = np.append(np.nonzero(special | start)[0], n)
+        unit_end = boundaries[np.searchsorted(boundaries, unit_start, side="right")]
+        return unit_start, unit_end, int(n - special.sum())
 
     def mask(self, tokens, random):
         """Masks a sequence; ``random`` is the ``KeyedRandom`` of this sequence.
@@ -100,32 +133,24 @@ class Masker:
         """
         o = self.options
         v = self.vocabulary
-        t = [int(x) for x in tokens]
+        if isinstance(tokens, np.ndarray):
+            t = tokens.tolist()
+        else:
+            t = [int(x) for x in tokens]
+            tokens = np.asarray(t, dtype=np.int64)
+        original = t[:]
         n = len(t)
-        special = v.special
-        continuation = v.continuation
-
-        # Units: maximal runs [start, end) of non-special tokens forming one unit each.
-        unit_start, unit_end = [], []
-        maskable = 0
-        whole_words = o.strategy != "token"
-        i = 0
-        while i < n:
-            if t[i] in special:
-                i += 1
-                continue
-            end = i + 1
-            if whole_words:
-                while end < n and t[end] not in special and t[end] in continuation:
-                    end += 1
-            unit_start.append(i)
-            unit_end.append(end)
-            maskable += end - i
-            i = end
+        starts, ends, maskable = self.units(tokens)
         budget = o.prediction_count(maskable, n)
         if budget <= 0:
             return t, [], []
+        unit_start, unit_end = starts.tolist(), ends.tolist()
+        if o.strategy in ("token", "whole-word"):
+            out = self._mask_single_units(t, unit_start, unit_end, budget, random)
+            if out is not None:
+                return out[0], out[1], [original[p] for p in out[1]]
         unit_count = len(unit_start)
+        draws = BufferedDraws(random, chunk=min(2 * budget + 8, 256))
 
         # Visit start units in a lazily shuffled order (Fisher–Yates step k picks among the
         # units not yet visited); clip groups at covered units and at the budget.
@@ -133,18 +158,19 @@ class Masker:
         covered = [False] * unit_count
         chosen = []
         count = 0
+        strategy = o.strategy
         for k in range(unit_count):
             if count >= budget:
                 break
-            pick = k + random.below(unit_count - k)
+            pick = k + draws.below(unit_count - k)
             order[k], order[pick] = order[pick], order[k]
             start = order[k]
             if covered[start]:
                 continue
-            if o.strategy == "ngram":
-                length = _ngram_length(o.ngram_max, random)
-            elif o.strategy == "span":
-                length = _span_length(o.span_p, o.span_max, random)
+            if strategy == "ngram":
+                length = _ngram_length(o.ngram_max, draws)
+            elif strategy == "span":
+                length = _span_length(o.span_p, o.span_max, draws)
             else:
                 length = 1
             end = start
@@ -164,28 +190,86 @@ class Masker:
 
         # Replacement: one roll per chosen unit (per span for spans), groups in the order
         # chosen, positions in sequence order; a random id is drawn per position.
-        per_span = o.strategy == "span"
+        per_span = strategy == "span"
         pool = v.random_pool
         pool_size = len(pool)
         mask_share = o.mask_share
         keep_above = o.mask_share + o.random_share
         mask_id = v.mask_id
-        original = {}
+        positions = []
         for group_start, group_end in chosen:
             u = group_start
             while u < group_end:
                 decision_end = group_end if per_span else u + 1
-                roll = random.unit_double()
+                roll = draws.unit_double()
                 for w in range(u, decision_end):
                     for position in range(unit_start[w], unit_end[w]):
-                        original[position] = t[position]
+                        positions.append(position)
                         if roll < mask_share:
                             t[position] = mask_id
                         elif roll < keep_above and pool_size > 0:
-                            t[position] = int(pool[random.below(pool_size)])
+                            t[position] = int(pool[draws.below(pool_size)])
                 u = decision_end
-        positions = sorted(original)
+        draws.finish()
+        positions.sort()
         return t, positions, [original[p] for p in positions]
+
+
+    def _mask_single_units(self, t, unit_start, unit_end, budget, random):
+        """``mask`` for groups of one unit (token and whole-word strategies), with the draws
+        inlined: step k of the selection takes draw k, each chosen unit then one roll and, for a
+        random replacement, one more draw. The values are computed in one vectorized call
+        (at most units + 2 × budget + 1 of them). Returns ``(t, positions)``, or None (the
+        caller takes the general path) in the rare case of a rejected draw (probability about
+        bound / 2**64)."""
+        M = 0xFFFFFFFFFFFFFFFF
+        unit_count = len(unit_start)
+        values = stream_values(random.state, unit_count + 2 * budget + 1)
+        order = list(range(unit_count))
+        chosen = []
+        count = 0
+        j = 0
+        for k in range(unit_count):
+            if count >= budget:
+                break
+            bound = unit_count - k
+            m = values[j] * bound
+            j += 1
+            if (m & M) < bound:
+                return None
+            pick = k + (m >> 64)
+            order[k], order[pick] = order[pick], order[k]
+            start = order[k]
+            size = unit_end[start] - unit_start[start]
+            if count + size > budget:
+                continue  # the unit does not fit: skip it
+            chosen.append(start)
+            count += size
+        v = self.vocabulary
+        pool = v.random_pool
+        pool_size = len(pool)
+        mask_share = self.options.mask_share
+        keep_above = mask_share + self.options.random_share
+        mask_id = v.mask_id
+        positions = []
+        for u in chosen:
+            roll = (values[j] >> 11) * 1.1102230246251565e-16
+            j += 1
+            a, b = unit_start[u], unit_end[u]
+            positions.extend(range(a, b))
+            if roll < mask_share:
+                for position in range(a, b):
+                    t[position] = mask_id
+            elif roll < keep_above and pool_size > 0:
+                for position in range(a, b):
+                    m = values[j] * pool_size
+                    j += 1
+                    if (m & M) < pool_size:
+                        return None
+                    t[position] = int(pool[m >> 64])
+        random.state = (random.state + j * GAMMA) & M
+        positions.sort()
+        return t, positions
 
 
 def _ngram_length(max_n, random):
