@@ -34,16 +34,7 @@ ensure_vocab
 "$PY" -c "import torch, transformers, lz4, numpy" 2>/dev/null || "$PY" -m pip install -q "$TORCH" transformers numpy lz4 >&2
 "$PY" -m pip install -q "$ROOT/python" >&2
 (cd "$ROOT" && swift build -c release --product pretext --product pretext-bench >&2)
-B="$WORK/bench-loader"
-mkdir -p "$B"
-SLICE="$WORK/bench-build/dev-en-8.5MB.txt"
-[ -s "$SLICE" ] || { mkdir -p "$WORK/bench-build"; "$PY" "$ROOT/benchmarks/tools/cut_corpus.py" "$CORPORA/dev-en/corpus.txt" 8.5e6 "$SLICE" >&2; }
-SHARDS="$B/bert-nsp-dynamic"
-if [ ! -s "$SHARDS/masking.json" ]; then
-  rm -rf "$SHARDS"
-  "$ROOT/.build/release/pretext" build "$ROOT/pipelines/bert-nsp.toml" --input "$SLICE" --tokenizer "$VOCAB/vocab.txt" \
-    --output "$SHARDS" --set masking.mode=dynamic --set tokenizer.max_word_chars=200 --threads 2 >&2
-fi
+SHARDS="$(ensure_loader_shards)"
 echo "torch $("$PY" -c 'import torch; print(torch.__version__)'), transformers $("$PY" -c 'import transformers; print(transformers.__version__)')" >&2
 
 pt=0; hf=0

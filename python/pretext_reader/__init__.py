@@ -1,11 +1,13 @@
 """Reader for Pretext shards (docs/FORMAT.md, version 1) with Pretext's dynamic masking.
 
-    from pretext_reader import ShardSet, PretextDataset
-    data = PretextDataset("shards/bert-nsp", epoch=0)
-    sample = data[0]   # {"input_ids": int64 array, "labels": int64 array, ...}
+    from pretext_reader import PretextLoader
+    loader = PretextLoader("shards/bert-nsp", batch_size=32, num_workers=2)
+    for batch in loader: ...   # the Swift loader's batches, as torch tensors
+    state = loader.state_dict()
 
-torch is optional and never imported: ``PretextDataset`` works with
-``torch.utils.data.DataLoader`` as any map-style dataset does.
+torch is optional: ``PretextLoader`` imports it when installed (tensors, DataLoader
+workers, ``torch.distributed`` ranks) and yields numpy arrays without it; ``PretextDataset``
+is a map-style dataset of unpadded samples that never imports torch.
 """
 
 from .batches import BatchMaker, LoaderOptions

@@ -210,9 +210,11 @@ class PretextLoader:
                 yield batch
         else:
             from .torch_workers import worker_dataloader
+            pin = self._dataloader_options.get("pin_memory")
             for batch in worker_dataloader(self, epoch, start, first, total):
-                if self.return_tensors == "np":
-                    batch = {k: v.numpy() for k, v in batch.items()}
+                batch = self._convert(batch)
+                if pin and self.return_tensors == "pt":
+                    batch = {k: v.pin_memory() for k, v in batch.items()}
                 self._consumed += 1
                 yield batch
         if (self._epoch, self._consumed) == (epoch, total):

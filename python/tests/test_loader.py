@@ -258,5 +258,52 @@ class LoaderErrorTests(unittest.TestCase):
         self.assertEqual(python_lines(take(spawned, 3)), python_lines(take(forked, 3)))
 
 
+def _distributed_rank(rank, folder, init_file, out):
+    """One process of a 2-process gloo group: what PretextLoader takes from torch.distributed."""
+    import torch.distributed as dist
+    dist.init_process_group("gloo", init_method="file://" + init_file, rank=rank, world_size=2)
+    try:
+        loader = PretextLoader(folder, BATCH, return_indices=True, return_tensors="np")
+        state = loader.state_dict()
+        with open(out % rank, "w") as f:
+            json.dump({"rank": state["rank"], "world_size": state["world_size"],
+                       "lines": python_lines(take(loader, 2))}, f)
+    finally:
+        dist.destroy_process_group()
+
+
+@unittest.skipUnless(support.have_binary(), support.SKIP_REASON)
+@unittest.skipIf(torch is None, NEEDS_TORCH)
+class InteropTests(unittest.TestCase):
+    def test_rank_and_world_size_come_from_torch_distributed(self):
+        import torch.multiprocessing as mp
+        folder = build("bert-nsp")
+        work = tempfile.mkdtemp(dir=support.scratch_dir())
+        out = os.path.join(work, "rank-%d.json")
+        mp.spawn(_distributed_rank, args=(folder, os.path.join(work, "init"), out), nprocs=2, join=True)
+        for rank in (0, 1):
+            with open(out % rank) as f:
+                got = json.load(f)
+            self.assertEqual((got["rank"], got["world_size"]), (rank, 2))
+            self.assertEqual(got["lines"], swift_batches(folder, "--count", 2, "--rank", rank, "--world-size", 2))
+
+    def test_a_datasets_iterable_dataset_over_the_loader(self):
+        # As python/README.md shows it.
+        import datasets
+        folder = build("roberta-full-sentences")
+
+        def rows(folder, epoch):
+            loader = PretextLoader(folder, 32, epoch=epoch, return_tensors="np")
+            for batch in loader:
+                for r in range(len(batch["input_ids"])):
+                    yield {key: value[r] for key, value in batch.items()}
+
+        stream = datasets.IterableDataset.from_generator(rows, gen_kwargs={"folder": folder, "epoch": 0})
+        first = list(zip(range(40), stream))
+        expected = PretextLoader(folder, 32, return_tensors="np").batch(0, 1)
+        self.assertEqual(list(first[32][1]["input_ids"]), expected["input_ids"][0].tolist())
+        self.assertEqual(list(first[39][1]["labels"]), expected["labels"][7].tolist())
+
+
 if __name__ == "__main__":
     unittest.main()
