@@ -7,7 +7,8 @@ PRETEXT := .build/release/pretext
 
 # The end-to-end smoke run: bundled English sample → WordPiece vocabulary → BERT NSP shards with
 # dynamic masking → 300 steps of a tiny BERT (pipelines/models/bert-tiny.json) → summary, loss
-# curve and checkpoint under runs/demo. Then the Korean pipeline's shards, verified.
+# curve and checkpoint under runs/demo. Then the Korean pipeline's shards, verified, and last the
+# report page of the build and the run, runs/demo/report.html.
 demo: system-libraries release
 	rm -rf shards/demo-vocab shards/demo-bert shards/korean-bert runs/demo
 	$(PRETEXT) vocab train --model wordpiece --size 8000 corpora/en-sample.txt --output shards/demo-vocab
@@ -19,6 +20,7 @@ demo: system-libraries release
 	$(PRETEXT) build pipelines/korean-bert.toml --threads 2
 	$(PRETEXT) inspect shards/korean-bert --record 0 --vocab pipelines/vocab/korean-wordpiece-4k/tokenizer.json
 	$(PRETEXT) verify shards/korean-bert
+	$(PRETEXT) report shards/demo-bert --run runs/demo --output runs/demo/report.html --vocab shards/demo-vocab/tokenizer.json
 
 test: system-libraries
 	swift build --build-tests
@@ -26,6 +28,7 @@ test: system-libraries
 	bash scripts/python-tests.sh
 	bash scripts/distributed-tests.sh
 	bash scripts/machine-fault-tests.sh
+	bash scripts/report-browser-test.sh
 	CORPUS=corpora/en-sample.txt PRETEXT=.build/debug/pretext WORK=/tmp/pretext-soak-ci TRAIN_STEPS=12 bash benchmarks/crash_soak.sh 5
 	rm -rf /tmp/pretext-fuzz-ci
 	FUZZ_SEED=1 WORK=/tmp/pretext-fuzz-ci PRETEXT=.build/debug/pretext bash benchmarks/fuzz.sh 20

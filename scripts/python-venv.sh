@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the path of the virtualenv the Python tests and fuzz targets run in, after making
-# sure it holds python/requirements-test.txt (torch with its CUDA wheels is ~6 GB, so the
+# sure it holds python/requirements-test.txt (torch, transformers and datasets are ~1.5 GB, so the
 # virtualenv is kept outside the checkout, one per requirements file content, and reused by
 # later runs on this machine: PRETEXT_PYTHON_VENV overrides the place). A fresh machine
 # installs everything from PyPI. pretext-reader itself is not installed here: the callers

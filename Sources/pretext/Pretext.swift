@@ -16,7 +16,7 @@ struct Pretext: ParsableCommand {
               pretext verify shards/sample
             """,
         version: PretextVersion.current,
-        subcommands: [Tokenize.self, Vocab.self, Build.self, Merge.self, Slurm.self, Stats.self, Batches.self, Train.self, Eval.self, Pack.self, Inspect.self, Verify.self])
+        subcommands: [Tokenize.self, Vocab.self, Build.self, Merge.self, Slurm.self, Stats.self, Batches.self, Train.self, Eval.self, Pack.self, Inspect.self, Verify.self, Report.self])
 
     static func main() {
         AllocatorTuning.apply()

@@ -78,7 +78,8 @@ public final class BuildRunner: Sendable {
         tokenizerScratches = PerWorker(count: threads) { _ in TokenizerScratch() }
     }
 
-    static let storeStage = "store"
+    /// The catalog stage of the tokenize phase's units (their statistics and inputs).
+    public static let storeStage = "store"
     static let labelStage = "label"
 
     /// The statistics of a build from its catalog's unit rows: the corpus counters of every

@@ -1,0 +1,31 @@
+import Foundation
+
+/// The per-step figures of one training run (`runs/NAME/metrics.jsonl`, one JSON object per
+/// step as `pretext train` writes it): each key's (step, value) points, in step order.
+public struct RunReport: Sendable {
+    public var name: String
+    public var folder: String
+    /// Keys of metrics.jsonl charted by the page; values are (step, value), null values left out.
+    public static let keys = ["loss", "mlm_loss", "pair_loss", "mlm_accuracy", "pair_accuracy", "lr", "tokens_per_s", "grad_norm"]
+    public var series: [String: [(Double, Double)]] = [:]
+    public var steps: Int { series["loss"]?.count ?? 0 }
+
+    public init(folder: String) throws {
+        self.folder = folder
+        name = URL(fileURLWithPath: folder).lastPathComponent
+        let path = folder + "/metrics.jsonl"
+        guard let data = FileManager.default.contents(atPath: path) else { throw ReportError("\(path): no metrics (is \(folder) a `pretext train --run` folder?)") }
+        var line = 0
+        for text in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true) {
+            line += 1
+            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                  let step = (object["step"] as? NSNumber)?.doubleValue else {
+                throw ReportError("\(path):\(line): not a metrics line (a JSON object with a step)")
+            }
+            for key in Self.keys {
+                if let value = (object[key] as? NSNumber)?.doubleValue, value.isFinite { series[key, default: []].append((step, value)) }
+            }
+        }
+        guard steps > 0 else { throw ReportError("\(path): holds no step") }
+    }
+}
