@@ -85,6 +85,9 @@ public struct RandomPurpose: RawRepresentable, Hashable, Sendable {
     public static let nextSentencePairs = RandomPurpose(rawValue: 0x6E73_70)
     /// SOP instances of a document: target length, split points, swaps, truncation.
     public static let sentenceOrderPairs = RandomPurpose(rawValue: 0x736F_70)
+    /// ELECTRA examples of a document (index: document, subindex: copy << 32 | example):
+    /// the example's target length, its single-segment draw and its sentence coins.
+    public static let electraExamples = RandomPurpose(rawValue: 0x656C_6563)
     /// Static masking of one instance copy.
     public static let staticMasking = RandomPurpose(rawValue: 0x6D61_736B)
     /// Dynamic masking of one sample in one epoch (the loader).
@@ -95,4 +98,8 @@ public struct RandomPurpose: RawRepresentable, Hashable, Sendable {
     public static let dropout = RandomPurpose(rawValue: 0x6472_6F70)
     /// Initial weights of a model (index: parameter tensor, element drawn in order).
     public static let modelInit = RandomPurpose(rawValue: 0x696E_6974)
+    /// ELECTRA's generator samples (index: the batch's sample key, subindex: the position's row
+    /// in the batch, b · length + t): one uniform per labelled position, drawn against the
+    /// generator's softmax.
+    public static let replacedTokenSampling = RandomPurpose(rawValue: 0x7274_6473)
 }

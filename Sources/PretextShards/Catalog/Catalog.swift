@@ -39,9 +39,14 @@ public final class Catalog: Sendable {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.readonly = false
+        // Several processes open one catalog at once (loader ranks and workers, `report`
+        // beside `verify`): a writer waits for another's transaction instead of failing with
+        // SQLITE_BUSY at once.
+        config.busyMode = .timeout(60)
         do {
             pool = try DatabasePool(path: path, configuration: config)
-            try Self.migrator.migrate(pool)
+            // The migration takes the write lock: only a catalog that needs one runs it.
+            if try !pool.read(Self.migrator.hasCompletedMigrations) { try Self.migrator.migrate(pool) }
         } catch let error as DatabaseError {
             throw CatalogError.database(path: path, message: error.description)
         }

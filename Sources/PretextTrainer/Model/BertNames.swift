@@ -41,17 +41,20 @@ struct BertNames {
         var qkvBias: String { queryBias }
     }
 
+    /// The tensors of a BERT-layout layer whose names start with `p` (BERT's
+    /// `bert.encoder.layer.N.`, ELECTRA's `electra.encoder.layer.N.`).
+    static func bertLayer(_ p: String) -> Layer {
+        Layer(query: p + "attention.self.query.weight", key: p + "attention.self.key.weight", value: p + "attention.self.value.weight",
+              queryBias: p + "attention.self.query.bias", keyBias: p + "attention.self.key.bias", valueBias: p + "attention.self.value.bias",
+              attentionOutWeight: p + "attention.output.dense.weight", attentionOutBias: p + "attention.output.dense.bias",
+              attentionNormWeight: p + "attention.output.LayerNorm.weight", attentionNormBias: p + "attention.output.LayerNorm.bias",
+              ffnInWeight: p + "intermediate.dense.weight", ffnInBias: p + "intermediate.dense.bias",
+              ffnOutWeight: p + "output.dense.weight", ffnOutBias: p + "output.dense.bias",
+              ffnNormWeight: p + "output.LayerNorm.weight", ffnNormBias: p + "output.LayerNorm.bias")
+    }
+
     func layer(_ l: Int) -> Layer {
-        if !albert {
-            let p = "bert.encoder.layer.\(l)."
-            return Layer(query: p + "attention.self.query.weight", key: p + "attention.self.key.weight", value: p + "attention.self.value.weight",
-                         queryBias: p + "attention.self.query.bias", keyBias: p + "attention.self.key.bias", valueBias: p + "attention.self.value.bias",
-                         attentionOutWeight: p + "attention.output.dense.weight", attentionOutBias: p + "attention.output.dense.bias",
-                         attentionNormWeight: p + "attention.output.LayerNorm.weight", attentionNormBias: p + "attention.output.LayerNorm.bias",
-                         ffnInWeight: p + "intermediate.dense.weight", ffnInBias: p + "intermediate.dense.bias",
-                         ffnOutWeight: p + "output.dense.weight", ffnOutBias: p + "output.dense.bias",
-                         ffnNormWeight: p + "output.LayerNorm.weight", ffnNormBias: p + "output.LayerNorm.bias")
-        }
+        if !albert { return Self.bertLayer("bert.encoder.layer.\(l).") }
         let shared = "albert.encoder.albert_layer_groups.0.albert_layers.0.", own = "albert.encoder.layer.\(l)."
         let a = sharing == .all || sharing == .attention ? shared : own
         let f = sharing == .all || sharing == .ffn ? shared : own

@@ -7,6 +7,12 @@ import Foundation
 /// mapped onto the same fields. "albert" (`BertModel` with factorized embeddings and shared
 /// layers) adds `embedding_size` and Pretext's `pretext_sharing` (all, attention, ffn, none).
 ///
+/// "electra" (`ElectraModel`) is HF's `ElectraConfig` of the discriminator (`embedding_size`
+/// shared by both networks) plus ELECTRA's own `generator_hidden_size` and `generator_layers`
+/// (fractions of the discriminator's width and depth; the generator's FFN is 4× its width and
+/// it has max(1, width / 64) heads, as google-research/electra's `get_generator_config`) and
+/// `disc_weight` (λ of loss = MLM + λ·RTD); `generatorConfig` derives the generator's HF config.
+///
 /// `vocab_size` may be `"auto"` or absent: the trainer takes the shards' vocabulary size
 /// (`autoVocabSize` until then; a checkpoint's config.json always holds the number).
 public struct ModelConfig: Codable, Sendable, Equatable {
@@ -39,8 +45,43 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var bosTokenId: Int?
     public var eosTokenId: Int?
 
+    /// ELECTRA: the generator's width and depth as fractions of the discriminator's (nil in
+    /// the HF configs of the two networks, which do not carry them), and λ.
+    public var generatorHiddenSize: Double?
+    public var generatorLayers: Double?
+    public var discWeight: Double?
+
     /// Width of the token embeddings.
-    public var embeddingWidth: Int { modelType == "albert" ? (embeddingSize ?? hiddenSize) : hiddenSize }
+    public var embeddingWidth: Int { modelType == "albert" || modelType == "electra" ? (embeddingSize ?? hiddenSize) : hiddenSize }
+
+    /// ELECTRA's generator as HF's `ElectraForMaskedLM` config: width round(H · fraction),
+    /// depth round(L · fraction), FFN 4× the width, max(1, width / 64) heads, the same
+    /// embeddings (`embedding_size`), vocabulary, positions, activation and dropout.
+    public var generatorConfig: ModelConfig {
+        var g = self
+        g.hiddenSize = max(1, Int((Double(hiddenSize) * (generatorHiddenSize ?? Self.electraGeneratorHiddenSize)).rounded()))
+        g.numHiddenLayers = max(1, Int((Double(numHiddenLayers) * (generatorLayers ?? 1)).rounded()))
+        g.intermediateSize = 4 * g.hiddenSize
+        g.numAttentionHeads = max(1, g.hiddenSize / 64)
+        g.embeddingSize = embeddingWidth
+        g.architectures = ["ElectraForMaskedLM"]
+        g.generatorHiddenSize = nil; g.generatorLayers = nil; g.discWeight = nil
+        return g
+    }
+
+    /// ELECTRA's discriminator as HF's `ElectraForPreTraining` config (without ELECTRA's
+    /// training fields).
+    public var discriminatorConfig: ModelConfig {
+        var d = self
+        d.embeddingSize = embeddingWidth
+        d.architectures = ["ElectraForPreTraining"]
+        d.generatorHiddenSize = nil; d.generatorLayers = nil; d.discWeight = nil
+        return d
+    }
+
+    /// google-research/electra's defaults: a generator 1/4 of the discriminator's width, λ = 50.
+    public static let electraGeneratorHiddenSize = 0.25
+    public static let electraDiscWeight = 50.0
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case modelType = "model_type", vocabSize = "vocab_size", hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
@@ -51,6 +92,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         case padTokenId = "pad_token_id", architectures
         case embeddingSize = "embedding_size", sharing = "pretext_sharing", numHiddenGroups = "num_hidden_groups", innerGroupNum = "inner_group_num"
         case classifierDropout = "classifier_dropout", classifierDropoutProb = "classifier_dropout_prob"
+        case generatorHiddenSize = "generator_hidden_size", generatorLayers = "generator_layers", discWeight = "disc_weight"
+        case positionEmbeddingType = "position_embedding_type"
     }
 
     public init(vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int, numAttentionHeads: Int, intermediateSize: Int) {
@@ -109,6 +152,14 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         architectures = try c.decodeIfPresent([String].self, forKey: .architectures)
         embeddingSize = try c.decodeIfPresent(Int.self, forKey: .embeddingSize)
         sharing = try c.decodeIfPresent(Sharing.self, forKey: .sharing) ?? .all
+        if modelType == "electra" {
+            generatorHiddenSize = try c.decodeIfPresent(Double.self, forKey: .generatorHiddenSize)
+            generatorLayers = try c.decodeIfPresent(Double.self, forKey: .generatorLayers)
+            discWeight = try c.decodeIfPresent(Double.self, forKey: .discWeight)
+            if let kind = try c.decodeIfPresent(String.self, forKey: .positionEmbeddingType), kind != "absolute" {
+                throw ConfigError(message: "position_embedding_type \(kind): only absolute positions are implemented")
+            }
+        }
         if modelType == "albert" {
             // HF's AlbertForPreTraining applies classifier_dropout_prob in its SOP head; Pretext's
             // pair head has no dropout, so only 0 describes what Pretext trains.
@@ -208,7 +259,14 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try c.encode(initializerRange, forKey: .initializerRange)
         try c.encode(padTokenId, forKey: .padTokenId)
         try c.encodeIfPresent(architectures, forKey: .architectures)
-        if modelType == "albert" {
+        if modelType == "electra" {
+            try c.encode(embeddingWidth, forKey: .embeddingSize)
+            try c.encode("absolute", forKey: .positionEmbeddingType)
+            try c.encodeNil(forKey: .classifierDropout)
+            try c.encodeIfPresent(generatorHiddenSize, forKey: .generatorHiddenSize)
+            try c.encodeIfPresent(generatorLayers, forKey: .generatorLayers)
+            try c.encodeIfPresent(discWeight, forKey: .discWeight)
+        } else if modelType == "albert" {
             try c.encode(embeddingWidth, forKey: .embeddingSize)
             try c.encode(sharing, forKey: .sharing)
             try c.encode(1, forKey: .numHiddenGroups)
@@ -228,7 +286,13 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         guard vocabSize > 0 || (allowingAutoVocabulary && vocabSize == Self.autoVocabSize) else {
             throw ConfigError(message: "vocab_size must be positive (or \"auto\": the shards' vocabulary)")
         }
-        guard ["bert", "albert", "gpt2"].contains(modelType) else { throw ConfigError(message: "model_type \(modelType) is not implemented (bert, albert and gpt2 are)") }
+        guard ["bert", "albert", "electra", "gpt2"].contains(modelType) else {
+            throw ConfigError(message: "model_type \(modelType) is not implemented (bert, albert, electra and gpt2 are)")
+        }
+        if modelType == "electra" {
+            guard (generatorHiddenSize ?? 1) > 0, (generatorLayers ?? 1) > 0 else { throw ConfigError(message: "generator_hidden_size and generator_layers must be positive") }
+            guard (discWeight ?? 0) >= 0 else { throw ConfigError(message: "disc_weight must be at least 0") }
+        }
         guard embeddingWidth > 0 else { throw ConfigError(message: "embedding_size must be positive") }
         guard hiddenSize > 0, numHiddenLayers > 0, intermediateSize > 0, maxPositionEmbeddings > 0, typeVocabSize > 0 else {
             throw ConfigError(message: "sizes must be positive")

@@ -1,20 +1,31 @@
 import Foundation
 
-/// An SVG line chart of the loss (and MLM loss) by step from a run's metrics.jsonl.
+/// An SVG line chart of the losses by step from a run's metrics.jsonl: the loss and the MLM
+/// (or LM) loss; for ELECTRA, whose total is dominated by λ · RTD, the generator's MLM loss and
+/// the discriminator's RTD loss.
 public enum LossCurve {
     public static func write(metricsPath: String, to path: String) throws {
         guard let text = try? String(contentsOfFile: metricsPath, encoding: .utf8) else { throw TrainingError(message: "cannot read \(metricsPath)") }
         var points: [(Double, Double, Double)] = []
+        var electra = false
         for line in text.split(separator: "\n") {
             guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let step = (o["step"] as? NSNumber)?.doubleValue, let loss = (o["loss"] as? NSNumber)?.doubleValue else { continue }
-            points.append((step, loss, (o["mlm_loss"] as? NSNumber)?.doubleValue ?? loss))
+            let mlm = (o["mlm_loss"] as? NSNumber)?.doubleValue ?? loss
+            if let rtd = (o["rtd_loss"] as? NSNumber)?.doubleValue {
+                electra = true
+                points.append((step, mlm, rtd))
+            } else {
+                points.append((step, loss, mlm))
+            }
         }
-        try svg(points).write(toFile: path, atomically: true, encoding: .utf8)
+        let labels = electra ? ("generator MLM loss", "discriminator RTD loss") : ("loss", "MLM loss")
+        try svg(points, labels: labels).write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    /// The chart of (step, loss, mlm loss) points: 640 × 360, axes labelled, two polylines.
-    static func svg(_ points: [(Double, Double, Double)]) -> String {
+    /// The chart of (step, first, second) points: 640 × 360, axes labelled, two polylines
+    /// named by `labels`.
+    static func svg(_ points: [(Double, Double, Double)], labels: (String, String) = ("loss", "MLM loss")) -> String {
         let width = 640.0, height = 360.0, left = 60.0, right = 20.0, top = 20.0, bottom = 40.0
         let maxStep = max(1, points.map(\.0).max() ?? 1)
         let values = points.flatMap { [$0.1, $0.2] }
@@ -40,8 +51,8 @@ public enum LossCurve {
         out += "<text x=\"\(Int(width / 2))\" y=\"\(Int(height - 6))\" text-anchor=\"middle\">step</text>\n"
         out += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"\(line(\.1))\"/>\n"
         out += "<polyline fill=\"none\" stroke=\"#ff7f0e\" stroke-width=\"1\" points=\"\(line(\.2))\"/>\n"
-        out += "<text x=\"\(Int(width - right - 150))\" y=\"\(Int(top + 14))\" fill=\"#1f77b4\">loss</text>\n"
-        out += "<text x=\"\(Int(width - right - 150))\" y=\"\(Int(top + 30))\" fill=\"#ff7f0e\">MLM loss</text>\n"
+        out += "<text x=\"\(Int(width - right - 170))\" y=\"\(Int(top + 14))\" fill=\"#1f77b4\">\(labels.0)</text>\n"
+        out += "<text x=\"\(Int(width - right - 170))\" y=\"\(Int(top + 30))\" fill=\"#ff7f0e\">\(labels.1)</text>\n"
         return out + "</svg>\n"
     }
 }

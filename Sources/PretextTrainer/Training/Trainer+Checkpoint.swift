@@ -12,7 +12,7 @@ extension Trainer {
     }
 
     /// Writes the model (Hugging Face names: the folder loads with `BertForPreTraining.
-    /// from_pretrained`), the AdamW moments, the config and the trainer state with the loader's
+    /// from_pretrained`; ELECTRA's two networks in `discriminator/` and `generator/`), the AdamW moments, the config and the trainer state with the loader's
     /// position into `checkpoints/.step-NNNNNN.partial`, then renames that folder to
     /// `step-NNNNNN`: a process killed while saving leaves no half-written checkpoint, only a
     /// hidden staging folder, which the next save removes.
@@ -32,8 +32,16 @@ extension Trainer {
             moments["exp_avg." + e.name] = .init(shape: e.shape, values: values(optimizer.m))
             moments["exp_avg_sq." + e.name] = .init(shape: e.shape, values: values(optimizer.v))
         }
-        try SafeTensors.write(weights, metadata: ["format": "pt"], to: staging + "/model.safetensors")
+        for part in TrainableModel.huggingFaceFolders(config: model.config, weights: weights) {
+            let folder = part.subfolder.isEmpty ? staging : staging + "/" + part.subfolder
+            try PosixFile.makeDirectories(folder)
+            try SafeTensors.write(part.weights, metadata: ["format": "pt"], to: folder + "/model.safetensors")
+            try PosixFile.writeAtomically(Array(part.config.json.utf8), to: folder + "/config.json")
+            if !part.subfolder.isEmpty { try PosixFile.syncDirectory(folder) }
+        }
         try SafeTensors.write(moments, metadata: ["step": String(optimizer.step)], to: staging + "/optimizer.safetensors")
+        // The run's config (for ELECTRA with the generator's fraction and λ, which the two HF
+        // configs do not carry): what --resume reads.
         try PosixFile.writeAtomically(Array(model.config.json.utf8), to: staging + "/config.json")
         let state: [String: Any] = ["format": "pretext-trainer-state-1", "step": step, "optimizer_step": optimizer.step, "shards": shards, "shards_identity": shardsIdentity,
                                     "loader": loader.state().json, "options": options.dictionary]
@@ -98,7 +106,7 @@ extension Trainer {
 
     func load(checkpoint: String, step: Int, optimizerStep: Int, loaderState: LoaderState) throws {
         let moments = try SafeTensors.read(checkpoint + "/optimizer.safetensors").tensors
-        try model.table.load(try SafeTensors.read(checkpoint + "/model.safetensors").tensors, into: model.parameters, source: checkpoint)
+        try model.table.load(try TrainableModel.readWeights(folder: checkpoint, config: model.config), into: model.parameters, source: checkpoint)
         try model.table.load(moments, prefix: "exp_avg.", into: optimizer.m, source: checkpoint)
         try model.table.load(moments, prefix: "exp_avg_sq.", into: optimizer.v, source: checkpoint)
         optimizer.restore(step: optimizerStep)

@@ -38,12 +38,19 @@ public final class Trainer {
         public var gradientNorm: Double
         public var tokensPerSecond: Double
         public var seconds: Double
+        /// ELECTRA's replaced-token detection over the step's micro-batches (nil for other models).
+        public var rtd: ReplacedTokenCounts?
 
         var json: String {
             func f(_ v: Double?) -> String { v.map { $0.isFinite ? String($0) : "null" } ?? "null" }
-            return "{\"step\": \(step), \"loss\": \(f(loss)), \"mlm_loss\": \(f(mlmLoss)), \"pair_loss\": \(f(pairLoss)), "
+            var text = "{\"step\": \(step), \"loss\": \(f(loss)), \"mlm_loss\": \(f(mlmLoss)), \"pair_loss\": \(f(pairLoss)), "
                 + "\"mlm_accuracy\": \(f(mlmAccuracy)), \"pair_accuracy\": \(f(pairAccuracy)), \"lr\": \(f(learningRate)), "
-                + "\"grad_norm\": \(f(gradientNorm)), \"tokens_per_s\": \(f(tokensPerSecond)), \"seconds\": \(f(seconds))}"
+                + "\"grad_norm\": \(f(gradientNorm)), \"tokens_per_s\": \(f(tokensPerSecond)), \"seconds\": \(f(seconds))"
+            if let r = rtd {
+                text += ", \"rtd_loss\": \(f(r.loss)), \"rtd_accuracy\": \(f(r.accuracy)), \"rtd_baseline_accuracy\": \(f(r.baselineAccuracy)), "
+                    + "\"rtd_precision\": \(f(r.precision)), \"rtd_recall\": \(f(r.recall))"
+            }
+            return text + "}"
         }
     }
     public private(set) var history: [Metrics] = []
@@ -64,7 +71,7 @@ public final class Trainer {
         // Buffers for the longest batch and the most labelled positions a batch can have.
         let perSequence = try Self.maxPredictionsPerSequence(shards: shards, length: loader.maxLength)
         guard (config.modelType == "gpt2") == (loader.task == "causal") else {
-            throw TrainingError(message: "a \(config.modelType) model cannot train on \(loader.task) shards (gpt2 needs causal shards, bert the others)")
+            throw TrainingError(message: "a \(config.modelType) model cannot train on \(loader.task) shards (gpt2 needs causal shards; bert, albert and electra the others)")
         }
         // "auto": the shards' vocabulary, the one their token ids index.
         if config.vocabSize == ModelConfig.autoVocabSize { config.vocabSize = loader.vocabularySize }
@@ -103,16 +110,20 @@ public final class Trainer {
         while step < options.steps {
             let start = Date()
             var loss = 0.0, mlm = 0.0, pair = 0.0, mlmCorrect = 0, mlmCount = 0, pairCorrect = 0, pairCount = 0, tokens = 0
+            var rtd = ReplacedTokenCounts()
             for micro in 0..<options.accumulation {
                 let batch = try loader.next()
-                let inputs = ModelInputs(batch: batch.rows, length: batch.length, inputIDs: batch.inputIDs, tokenTypeIDs: batch.tokenTypeIDs,
-                                                     attentionMask: batch.attentionMask, labels: batch.labels, pairLabels: batch.pairLabels)
-                let s = try model.forward(inputs, dropoutKey: UInt64(step * options.accumulation + micro))
+                let key = UInt64(step * options.accumulation + micro)
+                var inputs = ModelInputs(batch: batch.rows, length: batch.length, inputIDs: batch.inputIDs, tokenTypeIDs: batch.tokenTypeIDs,
+                                         attentionMask: batch.attentionMask, labels: batch.labels, pairLabels: batch.pairLabels)
+                inputs.sampleKey = key
+                let s = try model.forward(inputs, dropoutKey: key)
                 model.backward(inputs, scale: 1 / Double(options.accumulation))
                 loss += s.loss / Double(options.accumulation)
                 mlm += s.mlmLoss / Double(options.accumulation)
                 pair += s.pairLoss / Double(options.accumulation)
                 mlmCorrect += s.mlmCorrect; mlmCount += s.predictions; pairCorrect += s.pairCorrect; pairCount += s.pairs
+                rtd = rtd.adding(s.rtd)
                 tokens += batch.tokenCount
             }
             let norm = clipGradients(model.gradients, maxNorm: options.clipNorm)
@@ -125,19 +136,31 @@ public final class Trainer {
             let m = Metrics(step: step, loss: loss, mlmLoss: mlm, pairLoss: pair,
                             mlmAccuracy: mlmCount > 0 ? Double(mlmCorrect) / Double(mlmCount) : nil,
                             pairAccuracy: pairCount > 0 ? Double(pairCorrect) / Double(pairCount) : nil,
-                            learningRate: lr, gradientNorm: norm, tokensPerSecond: Double(tokens) / seconds, seconds: seconds)
+                            learningRate: lr, gradientNorm: norm, tokensPerSecond: Double(tokens) / seconds, seconds: seconds,
+                            rtd: model.config.modelType == "electra" ? rtd : nil)
             history.append(m)
             try metricsFile.writeAll(Array((m.json + "\n").utf8))
             if step % options.logEvery == 0 || step == 1 || step == options.steps {
-                let what = model.config.modelType == "gpt2" ? "lm" : "mlm"
-                log(String(format: "step %5d  loss %.4f  %@ %.4f  %@ acc %@  pair %@  lr %.2e  |g| %.2f  %.0f tok/s",
-                           step, loss, what, mlm, what, m.mlmAccuracy.map { String(format: "%.3f", $0) } ?? "-",
-                           m.pairAccuracy.map { String(format: "%.3f", $0) } ?? "-", lr, norm, m.tokensPerSecond))
+                log(m.line(modelType: model.config.modelType))
             }
             if options.checkpointEvery > 0 && step % options.checkpointEvery == 0 && step < options.steps { try saveCheckpoint() }
         }
         try saveCheckpoint()
         try LossCurve.write(metricsPath: metricsPath, to: run + "/loss.svg")
         return history
+    }
+}
+
+extension Trainer.Metrics {
+    /// The progress line of this step: losses and accuracies of the model's objectives.
+    func line(modelType: String) -> String {
+        func f(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "-" }
+        if let r = rtd {
+            return String(format: "step %5d  loss %.4f  mlm %.4f  mlm acc %@  rtd %.4f  rtd acc %@ (all-original %@)  lr %.2e  |g| %.2f  %.0f tok/s",
+                          step, loss, mlmLoss, f(mlmAccuracy), r.loss, f(r.accuracy), f(r.baselineAccuracy), learningRate, gradientNorm, tokensPerSecond)
+        }
+        let what = modelType == "gpt2" ? "lm" : "mlm"
+        return String(format: "step %5d  loss %.4f  %@ %.4f  %@ acc %@  pair %@  lr %.2e  |g| %.2f  %.0f tok/s",
+                      step, loss, what, mlmLoss, what, f(mlmAccuracy), f(pairAccuracy), learningRate, gradientNorm, tokensPerSecond)
     }
 }

@@ -6,13 +6,18 @@ import PretextTrainer
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Pretrain a BERT or ALBERT (masked LM + next-sentence/sentence-order) or GPT-2 (causal LM) model on a shard folder.",
+        abstract: "Pretrain a BERT or ALBERT (masked LM + next-sentence/sentence-order), ELECTRA (generator + replaced-token detection) or GPT-2 (causal LM) model on a shard folder.",
         discussion: """
             Batches come from the dataloader (dynamic masks from masking.json, or the shards'
             static masks); the model is Hugging Face's BertForPreTraining (model_type bert, with
             the masked-LM head only at labelled positions), AlbertForPreTraining (albert:
-            factorized embeddings, shared layers) or GPT2LMHeadModel (gpt2, on causal shards),
-            computed over OpenBLAS. Every step appends loss, MLM and
+            factorized embeddings, shared layers), ELECTRA (electra: a generator, ElectraForMaskedLM,
+            fills the masked positions with tokens sampled from its MLM distribution and a
+            discriminator, ElectraForPreTraining, learns which tokens were replaced; embeddings
+            shared; loss = MLM + disc_weight·RTD; the config's generator_hidden_size and
+            generator_layers are fractions of the discriminator's width and depth; checkpoints
+            hold discriminator/ and generator/, each a HF model folder) or GPT2LMHeadModel (gpt2,
+            on causal shards), computed over OpenBLAS. Every step appends loss, MLM and
             pair accuracy, learning rate, gradient norm and tokens/s to <run>/metrics.jsonl;
             <run>/loss.svg is the loss curve; checkpoints (model.safetensors with HF names,
             optimizer state, config.json, trainer_state.json) go to <run>/checkpoints/step-N.
@@ -31,6 +36,7 @@ struct Train: ParsableCommand {
               pretext train --resume runs/demo --steps 600
               pretext train --resume runs/demo --shards /data/moved/demo-bert --steps 600
               pretext train --shards shards/gpt-causal --model pipelines/models/gpt-tiny.json --steps 200 --run runs/gpt
+              pretext train --shards shards/electra --model pipelines/models/electra-tiny.json --steps 300 --run runs/electra
               pretext train --shards shards/bert-30k --model pipelines/models/bert-tiny.json --set hidden_size=256 --set num_attention_heads=4
             """)
 
@@ -135,10 +141,17 @@ struct Train: ParsableCommand {
         let tokensPerSecond = tail.map(\.tokensPerSecond).reduce(0, +) / Double(tail.count)
         print("")
         print("summary (\(trainer.run))")
-        let what = trainer.model.config.modelType == "gpt2" ? "LM" : "MLM"
+        let what = trainer.model.config.modelType == "gpt2" ? "LM" : trainer.model.config.modelType == "electra" ? "generator MLM" : "MLM"
         print(String(format: "  %@ loss: step %d %.3f (ln V = %.3f) → last %d steps %.3f", what, first.step, first.mlmLoss, log(Double(trainer.model.config.vocabSize)), tail.count, meanMLM))
         print(String(format: "  unigram entropy of the corpus: %.3f nats → %@ loss is %@ it by %.3f", entropy, what, meanMLM < entropy ? "below" : "ABOVE", abs(entropy - meanMLM)))
         if !pair.isEmpty { print(String(format: "  pair accuracy, last %d steps: %.3f (chance 0.5)", pair.count, pair.reduce(0, +) / Double(pair.count))) }
+        let rtd = tail.compactMap(\.rtd).reduce(ReplacedTokenCounts()) { $0.adding($1) }
+        if rtd.positions > 0 {
+            func f(_ v: Double?) -> String { v.map { String(format: "%.3f", $0) } ?? "-" }
+            print("  discriminator, last \(tail.count) steps: RTD loss \(f(rtd.loss)), accuracy \(f(rtd.accuracy)) against \(f(rtd.baselineAccuracy)) "
+                  + "for always answering original; replaced tokens: precision \(f(rtd.precision)), recall \(f(rtd.recall)) "
+                  + "(\(rtd.replaced) of \(rtd.positions) positions replaced)")
+        }
         print(String(format: "  %.0f tokens/s; loss curve %@/loss.svg; checkpoint %@", tokensPerSecond, trainer.run, Trainer.latestCheckpoint(run: trainer.run) ?? "-"))
     }
 }
@@ -151,8 +164,10 @@ struct Eval: ParsableCommand {
         discussion: """
             Loads model.safetensors and config.json from a checkpoint folder (or a run folder's
             newest checkpoint) and prints MLM loss and accuracy and pair loss and accuracy (BERT,
-            ALBERT) or LM loss and next-token accuracy (GPT-2) over the first --batches batches
-            of the folder in storage order.
+            ALBERT), LM loss and next-token accuracy (GPT-2), or the generator's MLM loss and
+            accuracy and the discriminator's replaced-token detection — accuracy against the
+            baseline of always answering "original", precision and recall on the replaced
+            tokens (ELECTRA) — over the first --batches batches of the folder in storage order.
 
             Example:
               pretext eval --shards shards/demo-bert-heldout --checkpoint runs/demo
@@ -174,7 +189,13 @@ struct Eval: ParsableCommand {
         let folder = FileManager.default.fileExists(atPath: checkpoint + "/model.safetensors") ? checkpoint : (Trainer.latestCheckpoint(run: checkpoint) ?? checkpoint)
         let model = try CheckpointLoader.model(folder: folder, shards: shards, batchSize: batchSize)
         let r = try Evaluator.evaluate(model: model, shards: shards, batchSize: batchSize, batches: batches)
-        if model.config.modelType == "gpt2" {
+        if model.config.modelType == "electra" {
+            func f(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "-" }
+            print(String(format: "%@ on %@: %d batches, generator MLM loss %.6f (ln V = %.3f), MLM accuracy %.4f (%d predictions)",
+                         folder, shards, r.batches, r.mlmLoss, log(Double(model.config.vocabSize)), r.mlmAccuracy, r.predictions))
+            print("  discriminator: RTD loss \(f(r.rtd.loss)), accuracy \(f(r.rtd.accuracy)) (always original: \(f(r.rtd.baselineAccuracy))), "
+                  + "precision \(f(r.rtd.precision)), recall \(f(r.rtd.recall)) on replaced tokens (\(r.rtd.replaced) of \(r.rtd.positions) positions)")
+        } else if model.config.modelType == "gpt2" {
             // A causal model has one loss, next-token prediction, and no pair head.
             print(String(format: "%@ on %@: %d batches, LM loss %.6f, next-token accuracy %.4f (%d predictions)",
                          folder, shards, r.batches, r.mlmLoss, r.mlmAccuracy, r.predictions))
