@@ -5,6 +5,8 @@ AdamW steps). One harness; the model is chosen by a small adapter:
     bert    BertForPreTraining (MLM + NSP)        Fixtures/bert-tiny/    (BertReference below)
     albert  AlbertForPreTraining (MLM + SOP)      Fixtures/albert-tiny/  (AlbertReference below)
     gpt     GPT2LMHeadModel (causal LM)           Fixtures/gpt-tiny/     (gpt_reference.py)
+    electra ElectraForMaskedLM + ElectraForPreTraining, shared embeddings
+                                                  Fixtures/electra-tiny/ (electra_reference.py)
 
     python torch_reference.py [--model M] --make-init DIR    # config.json, init.safetensors, batch.json
     python torch_reference.py [--model M] --golden DIR       # golden.safetensors (+ float32-vs-float64 table)
@@ -257,7 +259,8 @@ class AlbertReference(BertReference):
     pair_label, pair_output, pair_name = "sentence_order_label", "sop_logits", "sop"
 
 
-ADAPTERS = {"bert": BertReference, "albert": AlbertReference, "gpt": "gpt_reference.GPTReference"}
+ADAPTERS = {"bert": BertReference, "albert": AlbertReference, "gpt": "gpt_reference.GPTReference",
+            "electra": "electra_reference.ElectraReference"}
 
 
 def adapter_for(model):
@@ -556,6 +559,8 @@ def main():
         golden(adapter, args.golden)
     elif args.golden_train:
         golden_train(adapter, args.golden_train)
+    elif hasattr(adapter, "check_load"):  # a model of several HF folders loads its own way
+        adapter.check_load(args.check_load)
     else:
         check_load(adapter, args.check_load)
 
