@@ -17,6 +17,7 @@
 //
 //   pretext-bench loader <folder> …   (LoaderBench.swift)
 //   pretext-bench trainer …           (TrainerBench.swift)
+//   pretext-bench electra-trainer …   (ElectraTrainerBench.swift)
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -269,6 +270,8 @@ case "loader":
     do { try benchLoader(Array(args.dropFirst())) } catch { fail("\(error)") }
 case "trainer":
     do { try benchTrainer(Array(args.dropFirst())) } catch { fail("\(error)") }
+case "electra-trainer":
+    do { try benchElectraTrainer(Array(args.dropFirst())) } catch { fail("\(error)") }
 default:
     fail("usage: pretext-bench shards <tokens.u16> [--work DIR] [--repeat N]\n       pretext-bench tokenize <tokenizer> <corpus> [--threads N] [--repeat N]\n       pretext-bench split <paragraphs.txt> [--language L] [--output FILE] [--repeat N]\n       pretext-bench loader <folder> [--batch-size B] [--batches N] [--prefetch-threads T] [--repeat N]")
 }
