@@ -14,7 +14,10 @@ struct ShardSetLayout: Sendable {
     let blockInShard: [Int32]
     let task: String
     let padID: Int32
+    /// Records store a pair label (NSP, SOP); −100 in batches otherwise.
     let hasPairs: Bool
+    /// Records store where segment B starts (pair tasks and ELECTRA): token type ids 1 from there.
+    let hasSegments: Bool
     let hasMasks: Bool
     let recordCount: UInt64
     /// The build's sequence length and vocabulary size (shard metadata).
@@ -28,15 +31,17 @@ struct ShardSetLayout: Sendable {
         let set = try ShardSet(folder: folder)
         guard !set.shards.isEmpty else { throw LoaderError.unsupported("\(folder) holds no shards") }
         var paths: [String] = [], blocks: [EpochOrder.Block] = [], shardOf: [Int32] = [], blockOf: [Int32] = []
-        var metadata = "", pairs = false, masks = false
+        var metadata = "", pairs = false, segments = false, masks = false
         for s in 0..<set.shards.count {
             let reader = try set.openShard(s)
             paths.append(reader.path)
             if s == 0 {
                 metadata = reader.header.metadata
                 pairs = reader.header.schema.hasPairs
+                segments = reader.header.schema.hasSegments
                 masks = reader.header.schema.hasMasks
-            } else if reader.header.schema.hasPairs != pairs || reader.header.schema.hasMasks != masks {
+            } else if reader.header.schema.hasPairs != pairs || reader.header.schema.hasSegments != segments
+                        || reader.header.schema.hasMasks != masks {
                 throw LoaderError.unsupported("\(reader.path) has another schema than \(paths[0])")
             }
             for b in 0..<reader.blockCount {
@@ -60,6 +65,7 @@ struct ShardSetLayout: Sendable {
         vocabularySize = (object["vocab_size"] as? NSNumber)?.intValue ?? 0
         endOfDocumentID = (object["eod_id"] as? NSNumber)?.intValue
         hasPairs = pairs
+        hasSegments = segments
         hasMasks = masks
         recordCount = set.recordCount
     }
@@ -140,7 +146,7 @@ final class BatchAssembler {
         let range = block.tokenOffsets[local]..<block.tokenOffsets[local + 1]
         var tokens = [UInt32](repeating: 0, count: range.count)
         tokens.withUnsafeMutableBufferPointer { block.tokens.copy(range, into: $0.baseAddress!) }
-        let boundary = layout.hasPairs ? Int(block.segmentBoundaries[local]) : nil
+        let boundary = layout.hasSegments ? Int(block.segmentBoundaries[local]) : nil
         let pair = layout.hasPairs ? Int32(block.pairLabels[local]) : Batch.ignoreIndex
         if layout.task == "causal" {
             guard tokens.count >= 2 else { return Sample(tokens: tokens, labels: tokens.map { _ in Batch.ignoreIndex }, segmentBoundary: nil, pairLabel: pair) }

@@ -6,7 +6,11 @@ import PretextCore
 @Suite struct ShardRoundTripTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let width: Int, pairs: Bool, masks: Bool, filter: ShardFilter, blockTarget: Int
-        var testDescription: String { "u\(width * 8) pairs:\(pairs) masks:\(masks) \(filter) block \(blockTarget)" }
+        /// Segment boundaries without pair labels (format 1.1).
+        var segmentsOnly = false
+        var testDescription: String {
+            "u\(width * 8) \(segmentsOnly ? "segments" : "pairs:\(pairs)") masks:\(masks) \(filter) block \(blockTarget)"
+        }
     }
 
     static let cases: [Case] = {
@@ -14,15 +18,21 @@ import PretextCore
         for width in [2, 4] { for pairs in [false, true] { for masks in [false, true] { for filter in ShardFilter.allCases {
             all.append(Case(width: width, pairs: pairs, masks: masks, filter: filter, blockTarget: [97, 4096, 65536][all.count % 3]))
         } } } }
+        for width in [2, 4] { for masks in [false, true] {
+            all.append(Case(width: width, pairs: false, masks: masks, filter: width == 2 ? .byteShuffle : .none, blockTarget: masks ? 97 : 4096,
+                            segmentsOnly: true))
+        } }
         return all
     }()
 
     @Test(arguments: cases)
     func randomRecordsReadBackEqual(_ c: Case) throws {
         let vocabulary: UInt32 = c.width == 2 ? 30522 : 250_000
-        let header = ShardHeader.testHeader(width: c.width, pairs: c.pairs, masks: c.masks, filter: c.filter, vocabulary: vocabulary)
+        let header = ShardHeader.testHeader(width: c.width, pairs: c.pairs, segments: c.pairs || c.segmentsOnly, masks: c.masks, filter: c.filter,
+                                            vocabulary: vocabulary)
         let path = try TemporaryFolder.shared.folder(named: "roundtrip") + "/a.ptxs"
-        var gen = RandomRecords(seed: UInt64(c.width * 100 + (c.pairs ? 10 : 0) + (c.masks ? 1 : 0)), schema: header.schema, vocabularySize: vocabulary)
+        let seed = UInt64(c.width * 100 + (c.pairs ? 10 : 0) + (c.segmentsOnly ? 20 : 0) + (c.masks ? 1 : 0))
+        var gen = RandomRecords(seed: seed, schema: header.schema, vocabularySize: vocabulary)
         let records = (0..<700).map { _ in gen.next(maxLength: 300) }
         let writer = try ShardWriter(path: path, header: header, blockTargetLength: c.blockTarget)
         for r in records { try writer.append(r) }
@@ -33,6 +43,9 @@ import PretextCore
 
         let reader = try ShardReader(path: path)
         #expect(reader.header == header)
+        // The file declares 1.1 only when it needs it (segment boundaries without pair labels).
+        let version = try PosixFile(path: path, mode: .readOnly).readAll()[8..<12]
+        #expect(Array(version) == [1, 0, c.segmentsOnly ? 1 : 0, 0])
         #expect(reader.recordCount == 700)
         var sequential: [ShardRecord] = []
         try reader.forEachRecord { sequential.append($0) }
@@ -116,6 +129,38 @@ import PretextCore
         #expect(throws: InvalidRecordError.self) { try plain.append(ShardRecord(tokens: [1], segmentBoundary: 1, pairLabel: 0, inputOrdinal: 0, documentOrdinal: 0)) }
         #expect(throws: InvalidRecordError.self) { try plain.append(ShardRecord(tokens: [UInt32](repeating: 1, count: 3000), inputOrdinal: 0, documentOrdinal: 0)) }
         try plain.finish()
+    }
+
+    @Test func segmentSchemasTakeABoundaryAndNoPairLabel() throws {
+        let folder = try TemporaryFolder.shared.folder(named: "segments")
+        let writer = try ShardWriter(path: folder + "/s.ptxs", header: .testHeader(segments: true, vocabulary: 100))
+        for r in [
+            ShardRecord(tokens: [1, 2], inputOrdinal: 0, documentOrdinal: 0),  // no boundary
+            ShardRecord(tokens: [1, 2], segmentBoundary: 1, pairLabel: 0, inputOrdinal: 0, documentOrdinal: 0),  // a pair label
+            ShardRecord(tokens: [1, 2], segmentBoundary: 0, inputOrdinal: 0, documentOrdinal: 0),
+            ShardRecord(tokens: [1, 2], segmentBoundary: 3, inputOrdinal: 0, documentOrdinal: 0),
+        ] { #expect(throws: InvalidRecordError.self) { try writer.append(r) } }
+        let good = [ShardRecord(tokens: [1, 5, 2], segmentBoundary: 3, inputOrdinal: 0, documentOrdinal: 7),
+                    ShardRecord(tokens: [1, 5, 2, 6, 2], segmentBoundary: 3, inputOrdinal: 0, documentOrdinal: 7)]
+        for r in good { try writer.append(r) }
+        try writer.finish()
+        let reader = try ShardReader(path: folder + "/s.ptxs")
+        #expect(reader.header.schema.fields.map(\.name) == ["tokens", "segment_boundary", "input_ordinal", "document_ordinal"])
+        var back: [ShardRecord] = []
+        try reader.forEachRecord { back.append($0) }
+        #expect(back == good)
+
+        // Schemas: a boundary alone is v1.1; a pair label needs a boundary.
+        let f = ShardSchema.self
+        guard case .success(let s) = f.from(fields: [f.tokens, f.segmentBoundary, f.inputOrdinal, f.documentOrdinal]) else {
+            Issue.record("a segment-only schema was refused"); return
+        }
+        #expect(s.hasSegments && !s.hasPairs && s.minorVersion == 1)
+        guard case .failure(let problem) = f.from(fields: [f.tokens, f.pairLabel, f.inputOrdinal, f.documentOrdinal]) else {
+            Issue.record("a pair label without a boundary was accepted"); return
+        }
+        #expect(problem.message.contains("pair_label needs segment_boundary"))
+        #expect(ShardSchema(tokenWidth: 2, hasPairs: true, hasMasks: false).minorVersion == 0)
     }
 
     @Test func partialFileUntilFinish() throws {

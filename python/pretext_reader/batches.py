@@ -100,7 +100,8 @@ class ShardSetLayout:
             if s == 0:
                 schema = shard.schema
                 metadata = shard.metadata
-            elif shard.schema.has_pairs != schema.has_pairs or shard.schema.has_masks != schema.has_masks:
+            elif (shard.schema.has_pairs != schema.has_pairs or shard.schema.has_segments != schema.has_segments
+                  or shard.schema.has_masks != schema.has_masks):
                 raise LoaderError("loader: %s has another schema than %s" % (shard.path, self.shards.paths[0]))
             starts = shard.block_first_record
             first.append(starts[:-1] + int(self.shards.shard_start[s]))
@@ -123,6 +124,7 @@ class ShardSetLayout:
         self.vocab_size = int(meta.get("vocab_size", 0))
         self.eod_id = meta.get("eod_id")
         self.has_pairs = schema.has_pairs
+        self.has_segments = schema.has_segments
         self.has_masks = schema.has_masks
         self.record_count = len(self.shards)
 
@@ -211,7 +213,7 @@ class BatchMaker:
         blocks = layout.block_of_records(records)
         rows = len(records)
         pieces, lengths = [], np.empty(rows, dtype=np.int64)
-        boundaries = np.empty(rows, dtype=np.int64) if layout.has_pairs else None
+        boundaries = np.empty(rows, dtype=np.int64) if layout.has_segments else None
         pairs = np.empty(rows, dtype=np.int64) if layout.has_pairs else None
         mask_positions, mask_ids = [], []
         for r in range(rows):
@@ -223,6 +225,7 @@ class BatchMaker:
             lengths[r] = e - a
             if boundaries is not None:
                 boundaries[r] = block.segment_boundaries[local]
+            if pairs is not None:
                 pairs[r] = block.pair_labels[local]
             if layout.has_masks:
                 m, me = block.mask_offsets[local], block.mask_offsets[local + 1]

@@ -17,7 +17,8 @@ class DecodedBlock:
     Shapes (``n`` records, ``T`` tokens, ``M`` masked positions in the block):
     ``token_offsets`` int64 ``(n + 1,)`` — record i's tokens are
     ``tokens[token_offsets[i]:token_offsets[i + 1]]``; ``tokens`` int64 ``(T,)``;
-    ``segment_boundaries`` int64 ``(n,)`` and ``pair_labels`` int64 ``(n,)`` or ``None``;
+    ``segment_boundaries`` int64 ``(n,)`` or ``None``; ``pair_labels`` int64 ``(n,)`` or ``None``
+    (segment boundaries can come without pair labels: ELECTRA);
     ``mask_offsets`` int64 ``(n + 1,)``, ``masked_positions`` and ``masked_ids`` int64
     ``(M,)`` or ``None``; ``input_ordinals`` and ``document_ordinals`` int64 ``(n,)``
     (document ordinals above 2**63 - 1 are kept as uint64).
@@ -32,6 +33,7 @@ class DecodedBlock:
         out = {"input_ids": self.tokens[a:b].copy()}
         if self.segment_boundaries is not None:
             out["segment_boundary"] = int(self.segment_boundaries[i])
+        if self.pair_labels is not None:
             out["pair_label"] = int(self.pair_labels[i])
         if self.mask_offsets is not None:
             m, e = int(self.mask_offsets[i]), int(self.mask_offsets[i + 1])
@@ -91,16 +93,20 @@ def decode_block_payload(payload, count, expected_tokens, schema, filter_code, v
     block.tokens = tokens.astype(np.int64)
 
     block.segment_boundaries = block.pair_labels = None
-    if schema.has_pairs:
+    if schema.has_segments:
         boundaries = column(n, 4, "segment_boundary").astype(np.int64)
-        labels = column(n, 1, "pair_label").astype(np.int64)
-        bad = np.nonzero((boundaries <= 0) | (boundaries > token_lengths) | (labels > 1))[0]
+        bad = np.nonzero((boundaries <= 0) | (boundaries > token_lengths))[0]
         if len(bad):
             i = int(bad[0])
-            if not 0 < boundaries[i] <= token_lengths[i]:
-                raise BlockProblem("record %d: segment_boundary %d outside 1...%d" % (i, boundaries[i], token_lengths[i]))
+            raise BlockProblem("record %d: segment_boundary %d outside 1...%d" % (i, boundaries[i], token_lengths[i]))
+        block.segment_boundaries = boundaries
+    if schema.has_pairs:
+        labels = column(n, 1, "pair_label").astype(np.int64)
+        bad = np.nonzero(labels > 1)[0]
+        if len(bad):
+            i = int(bad[0])
             raise BlockProblem("record %d: pair_label %d is not 0 or 1" % (i, labels[i]))
-        block.segment_boundaries, block.pair_labels = boundaries, labels
+        block.pair_labels = labels
 
     block.mask_offsets = block.masked_positions = block.masked_ids = None
     if schema.has_masks:

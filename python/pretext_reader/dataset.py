@@ -59,9 +59,10 @@ class PretextDataset:
 
     ``dataset[i]`` is a dict for global record ``i`` (shard set order) in ``self.epoch``:
     ``input_ids`` int64 ``(L,)``; ``labels`` int64 ``(L,)`` — the original id at masked
-    positions (the next token for causal shards), -100 elsewhere; for pair tasks also
-    ``token_type_ids`` int64 ``(L,)`` (0 before ``segment_boundary``, 1 from it) and
-    ``segment_boundary`` and ``pair_label`` as int64 scalars. Samples are not padded.
+    positions (the next token for causal shards), -100 elsewhere; for pair and segment tasks
+    (NSP, SOP, ELECTRA) also ``token_type_ids`` int64 ``(L,)`` (0 before ``segment_boundary``,
+    1 from it) and ``segment_boundary`` as an int64 scalar, and for pair tasks ``pair_label``
+    (int64). Samples are not padded.
 
     ``masking``: ``None`` (default) does what the build and the Swift loader do — stored
     masks when the shards have them, next-token labels for causal shards, and otherwise
@@ -110,5 +111,6 @@ class PretextDataset:
             types[b:] = 1
             out["token_type_ids"] = types
             out["segment_boundary"] = np.int64(b)
+        if "pair_label" in record:
             out["pair_label"] = np.int64(record["pair_label"])
         return out

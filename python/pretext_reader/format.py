@@ -14,7 +14,9 @@ from .xxhash64 import XXH64, xxh64
 HEADER_MAGIC = b"PTXSHARD"
 FOOTER_MAGIC = b"PTXFOOT1"
 MAJOR_VERSION = 1
-MINOR_VERSION = 0
+#: The newest minor version this reader knows; a file declares the lowest that describes it
+#: (1 for ``segment_boundary`` without ``pair_label``, new in 1.1).
+MINOR_VERSION = 1
 FIXED_HEADER_LENGTH = 64
 INDEX_ENTRY_LENGTH = 32
 FOOTER_LENGTH = 64
@@ -63,17 +65,33 @@ def _type_text(field):
     return TYPE_NAMES.get(field.type, str(field.type)) + ("[]" if field.is_list else "")
 
 
-class Schema(namedtuple("Schema", "token_width has_pairs has_masks")):
-    """Which fields a shard stores: token width (2 or 4 bytes), pair fields, mask fields."""
+class Schema(namedtuple("Schema", "token_width has_pairs has_masks has_segments")):
+    """Which fields a shard stores: token width (2 or 4 bytes), pair labels, mask fields, and
+    segment boundaries (``has_segments``: with the pair labels, or alone since format 1.1, as
+    ELECTRA's shards store them; defaults to ``has_pairs``)."""
 
     __slots__ = ()
+
+    def __new__(cls, token_width, has_pairs, has_masks, has_segments=None):
+        has_segments = has_pairs if has_segments is None else has_segments
+        if has_pairs and not has_segments:
+            raise ValueError("pair labels need segment boundaries")
+        return super().__new__(cls, token_width, has_pairs, has_masks, has_segments)
+
+    @property
+    def minor_version(self):
+        """The minor version a file of this schema declares: 1 for segments without pair
+        labels, else 0."""
+        return 1 if self.has_segments and not self.has_pairs else 0
 
     @property
     def fields(self):
         """The schema's fields, in block order."""
         out = []
         for f in KNOWN_FIELDS:
-            if f.name in ("segment_boundary", "pair_label") and not self.has_pairs:
+            if f.name == "segment_boundary" and not self.has_segments:
+                continue
+            if f.name == "pair_label" and not self.has_pairs:
                 continue
             if f.name in ("masked_positions", "masked_ids") and not self.has_masks:
                 continue
@@ -96,13 +114,13 @@ class Schema(namedtuple("Schema", "token_width has_pairs has_masks")):
         for required in ("tokens", "input_ordinal", "document_ordinal"):
             if required not in seen:
                 raise ValueError('required field "%s" is missing' % required)
-        pairs = "segment_boundary" in seen
-        if pairs != ("pair_label" in seen):
-            raise ValueError("segment_boundary and pair_label must be present together")
+        segments, pairs = "segment_boundary" in seen, "pair_label" in seen
+        if pairs and not segments:
+            raise ValueError("pair_label needs segment_boundary")
         masks = "masked_positions" in seen
         if masks != ("masked_ids" in seen):
             raise ValueError("masked_positions and masked_ids must be present together")
-        schema = cls(token_width, pairs, masks)
+        schema = cls(token_width, pairs, masks, segments)
         if schema.fields != list(fields):
             raise ValueError("fields are not in format v1 order (%s)" % ", ".join(f.name for f in schema.fields))
         return schema

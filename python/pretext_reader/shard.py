@@ -38,8 +38,8 @@ class ShardFile:
     decoded blocks are kept. Any problem raises ``ShardFormatError``.
 
     ``len(shard)`` is the record count; ``shard[i]`` is a dict:
-    ``input_ids`` int64 array of the record's token ids; ``segment_boundary`` and
-    ``pair_label`` ints (pair schemas); ``masked_positions`` and ``masked_ids`` int64
+    ``input_ids`` int64 array of the record's token ids; ``segment_boundary`` int (pair
+    and segment schemas) and ``pair_label`` int (pair schemas); ``masked_positions`` and ``masked_ids`` int64
     arrays (static masking); ``input_ordinal`` and ``document_ordinal`` ints (provenance).
 
     Not thread-safe. Picklable (the copy reopens the file lazily), so it can be handed to

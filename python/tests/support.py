@@ -65,7 +65,9 @@ def swift_inspect_record(folder, i):
             out["input_ordinal"], out["document_ordinal"] = int(parts[2]), int(parts[4])
         elif line.startswith("segment_boundary:"):
             parts = line.replace(",", "").split()
-            out["segment_boundary"], out["pair_label"] = int(parts[1]), int(parts[3])
+            out["segment_boundary"] = int(parts[1])
+            if len(parts) > 2:  # "pair_label: L" follows in pair schemas
+                out["pair_label"] = int(parts[3])
         elif line.startswith(("ids:", "masked_positions:", "masked_ids:")):
             key, _, values = line.partition(":")
             out["input_ids" if key == "ids" else key] = [int(v) for v in values.split()]
@@ -113,12 +115,15 @@ def _column(values, width, shuffle):
     return a.tobytes()
 
 
-def block_payload(records, width, shuffle, pairs, masks):
-    """The uncompressed payload of ``records`` (dicts like ShardFile returns)."""
+def block_payload(records, width, shuffle, pairs, masks, segments=None):
+    """The uncompressed payload of ``records`` (dicts like ShardFile returns); ``segments``
+    (segment boundaries) defaults to ``pairs``."""
+    segments = pairs if segments is None else segments
     parts = [_column([len(r["input_ids"]) for r in records], 4, shuffle),
              _column(np.concatenate([np.asarray(r["input_ids"], dtype=np.int64) for r in records] or [[]]), width, shuffle)]
-    if pairs:
+    if segments:
         parts.append(_column([r["segment_boundary"] for r in records], 4, shuffle))
+    if pairs:
         parts.append(_column([r["pair_label"] for r in records], 1, shuffle))
     if masks:
         lengths = [len(r["masked_positions"]) for r in records]
@@ -132,15 +137,16 @@ def block_payload(records, width, shuffle, pairs, masks):
 
 
 def write_shard(path, records, width=2, filt=0, pairs=False, masks=False, vocabulary_size=0, block_records=3,
-                metadata="{}", limit=64 << 20, payload_hook=None):
+                metadata="{}", limit=64 << 20, payload_hook=None, segments=None):
     """Writes ``records`` as a v1 shard, ``block_records`` per block (a list of counts is
-    used block by block). ``payload_hook(b, payload)`` may alter a block's payload before it
+    used block by block); ``segments`` (segment boundaries, with or without pair labels)
+    defaults to ``pairs``. ``payload_hook(b, payload)`` may alter a block's payload before it
     is compressed and checksummed (to build structurally bad but checksum-valid files)."""
-    schema = fmt.Schema(width, pairs, masks)
+    schema = fmt.Schema(width, pairs, masks, segments)
     meta = metadata.encode()
     schema_bytes = b"".join(struct.pack("<BBB", f.type, int(f.is_list), len(f.name)) + f.name.encode() for f in schema.fields)
     length = fmt.FIXED_HEADER_LENGTH + len(schema_bytes) + len(meta) + 8
-    head = (fmt.HEADER_MAGIC + struct.pack("<HHIBBBBIIHHI", 1, 0, length, width, 1, filt, 0, vocabulary_size, limit,
+    head = (fmt.HEADER_MAGIC + struct.pack("<HHIBBBBIIHHI", 1, schema.minor_version, length, width, 1, filt, 0, vocabulary_size, limit,
                                            len(schema.fields), 0, len(meta)))
     head += bytes(fmt.FIXED_HEADER_LENGTH - len(head)) + schema_bytes + meta
     head += struct.pack("<Q", xxh64(head))
@@ -155,7 +161,7 @@ def write_shard(path, records, width=2, filt=0, pairs=False, masks=False, vocabu
     offset = len(head)
     total_records = total_tokens = largest = 0
     for b, group in enumerate(blocks):
-        payload = block_payload(group, width, filt == 1, pairs, masks)
+        payload = block_payload(group, width, filt == 1, pairs, masks, schema.has_segments)
         if payload_hook:
             payload = payload_hook(b, payload)
         compressed = lz4.block.compress(payload, store_size=False)
@@ -173,15 +179,17 @@ def write_shard(path, records, width=2, filt=0, pairs=False, masks=False, vocabu
     return path
 
 
-def random_records(n, seed=0, vocab=60000, pairs=False, masks=False, max_len=40):
-    """``n`` random but valid records (ids below ``vocab``)."""
+def random_records(n, seed=0, vocab=60000, pairs=False, masks=False, max_len=40, segments=False):
+    """``n`` random but valid records (ids below ``vocab``); ``segments``: segment
+    boundaries without pair labels."""
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n):
         length = int(rng.integers(1, max_len))
         r = {"input_ids": rng.integers(0, vocab, length).astype(np.int64)}
-        if pairs:
+        if pairs or segments:
             r["segment_boundary"] = int(rng.integers(1, length + 1))
+        if pairs:
             r["pair_label"] = int(rng.integers(0, 2))
         if masks:
             k = int(rng.integers(0, length + 1))

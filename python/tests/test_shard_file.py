@@ -51,6 +51,24 @@ class RoundTripTests(unittest.TestCase):
                             self.assertEqual(shard.schema, fmt.Schema(width, pairs, masks))
                             self.assertEqual(shard.block_count, 6)
 
+    def test_segments_without_pair_labels(self):
+        """Format 1.1: segment boundaries alone, as ELECTRA's shards store them."""
+        for width, vocab in ((2, 60000), (4, 1 << 20)):
+            for masks in (False, True):
+                with self.subTest(width=width, masks=masks):
+                    records = support.random_records(17, seed=width, vocab=vocab, segments=True, masks=masks)
+                    self.assertNotIn("pair_label", records[0])
+                    shard = self.roundtrip(records, width=width, filt=1, segments=True, masks=masks,
+                                           vocabulary_size=vocab, block_records=5)
+                    self.assertEqual(shard.schema, fmt.Schema(width, False, masks, True))
+                    self.assertEqual([f.name for f in shard.schema.fields][:3],
+                                     ["tokens", "segment_boundary", "masked_positions" if masks else "input_ordinal"])
+                    self.assertEqual(shard.header.minor_version, 1)
+        pairs = self.roundtrip(support.random_records(4, pairs=True), pairs=True)
+        self.assertEqual((pairs.schema.has_segments, pairs.header.minor_version), (True, 0))
+        with self.assertRaises(ValueError):
+            fmt.Schema(2, True, False, False)
+
     def test_lookup_with_uneven_blocks(self):
         records = support.random_records(40, seed=3)
         shard = self.roundtrip(records, width=4, block_records=[5, 3, 7, 3, 1, 9, 12])
@@ -116,6 +134,9 @@ class ValidationTests(unittest.TestCase):
         r = support.random_records(3, seed=1, pairs=True, masks=True)
         r[1]["segment_boundary"] = len(r[1]["input_ids"]) + 1
         self.expect("block 0", r"record 1: segment_boundary \d+ outside", read=True, records=r, pairs=True, masks=True)
+        r = support.random_records(3, seed=1, segments=True)
+        r[0]["segment_boundary"] = 0
+        self.expect("block 0", r"record 0: segment_boundary 0 outside", read=True, records=r, segments=True)
         r = support.random_records(3, seed=1, pairs=True)
         r[2]["pair_label"] = 2
         self.expect("block 0", "record 2: pair_label 2 is not 0 or 1", read=True, records=r, pairs=True)

@@ -6,7 +6,9 @@ public enum ShardFormat {
     /// Last 8 bytes of every shard file.
     public static let footerMagic: [UInt8] = Array("PTXFOOT1".utf8)
     public static let majorVersion: UInt16 = 1
-    public static let minorVersion: UInt16 = 0
+    /// The newest minor version this code reads and writes. A file declares the lowest that
+    /// describes it (`ShardSchema.minorVersion`): 1.1 added segment boundaries without pair labels.
+    public static let minorVersion: UInt16 = 1
 
     /// Size of the fixed part of the header, before the schema.
     public static let fixedHeaderLength = 64

@@ -38,7 +38,7 @@ public struct ShardHeader: Sendable, Equatable {
         let length = ShardFormat.fixedHeaderLength + schemaLength + meta.count + 8
         w.append(bytes: ShardFormat.headerMagic)
         w.append(ShardFormat.majorVersion)
-        w.append(ShardFormat.minorVersion)
+        w.append(schema.minorVersion)
         w.append(UInt32(length))
         w.append(UInt8(schema.tokenWidth))
         w.append(codec.rawValue)

@@ -1,24 +1,42 @@
 /// The fields a shard stores for each record, as named in the header's schema section.
 ///
 /// Format v1 knows seven fields. Three are always present (`tokens`, `input_ordinal`,
-/// `document_ordinal`); the pair fields (`segment_boundary`, `pair_label`) are present
-/// together or not at all, and so are the static-masking fields (`masked_positions`,
-/// `masked_ids`). A reader rejects a schema that names an unknown field, gives a known
-/// field another type, or breaks those pairings.
+/// `document_ordinal`); `pair_label` needs `segment_boundary` (pair tasks store both; since
+/// v1.1 segment tasks such as ELECTRA's store the boundary alone), and the static-masking
+/// fields (`masked_positions`, `masked_ids`) are present together or not at all. A reader
+/// rejects a schema that names an unknown field, gives a known field another type, or breaks
+/// those pairings.
 public struct ShardSchema: Sendable, Equatable {
     /// Width of one token id on disk: 2 bytes when every id fits in `UInt16`, else 4.
     public var tokenWidth: Int
-    /// Pair tasks (NSP, SOP): each record stores where segment B starts and a pair label.
+    /// Pair tasks (NSP, SOP): each record stores a pair label (and, as `hasSegments` then is
+    /// true too, where segment B starts).
     public var hasPairs: Bool
+    /// Each record stores where segment B starts (`segment_boundary`): pair tasks, and segment
+    /// tasks without a pair label (ELECTRA). Always true when `hasPairs` is.
+    public var hasSegments: Bool
     /// Static masking: each record stores masked positions and the original ids there.
     public var hasMasks: Bool
 
+    /// A schema with the pair fields both present (`hasPairs`) or both absent.
     public init(tokenWidth: Int, hasPairs: Bool, hasMasks: Bool) {
+        self.init(tokenWidth: tokenWidth, hasSegments: hasPairs, hasPairs: hasPairs, hasMasks: hasMasks)
+    }
+
+    /// A schema with segment boundaries and, optionally, pair labels (which need them).
+    public init(tokenWidth: Int, hasSegments: Bool, hasPairs: Bool, hasMasks: Bool) {
         precondition(tokenWidth == 2 || tokenWidth == 4, "token width must be 2 or 4")
+        precondition(hasSegments || !hasPairs, "pair labels need segment boundaries")
         self.tokenWidth = tokenWidth
+        self.hasSegments = hasSegments
         self.hasPairs = hasPairs
         self.hasMasks = hasMasks
     }
+
+    /// The format minor version a file of this schema declares: 1 for segment boundaries
+    /// without pair labels (new in v1.1; a 1.0 reader rejects that pairing), else 0, so files a
+    /// 1.0 reader can read still say 1.0.
+    public var minorVersion: UInt16 { hasSegments && !hasPairs ? 1 : 0 }
 
     /// The narrowest schema token width for a vocabulary of `vocabularySize` ids.
     public static func tokenWidth(forVocabularySize vocabularySize: Int) -> Int {
@@ -57,7 +75,8 @@ public struct ShardSchema: Sendable, Equatable {
     public var fields: [Field] {
         Self.knownFields.filter { field in
             switch field.name {
-            case Self.segmentBoundary.name, Self.pairLabel.name: return hasPairs
+            case Self.segmentBoundary.name: return hasSegments
+            case Self.pairLabel.name: return hasPairs
             case Self.maskedPositions.name, Self.maskedIDs.name: return hasMasks
             default: return true
             }
@@ -79,16 +98,16 @@ public struct ShardSchema: Sendable, Equatable {
         for required in [tokens, inputOrdinal, documentOrdinal] where !seen.contains(required.name) {
             return .failure(SchemaProblem("required field \"\(required.name)\" is missing"))
         }
-        let pairs = seen.contains(segmentBoundary.name)
-        guard pairs == seen.contains(pairLabel.name) else {
-            return .failure(SchemaProblem("segment_boundary and pair_label must be present together"))
+        let segments = seen.contains(segmentBoundary.name), pairs = seen.contains(pairLabel.name)
+        guard segments || !pairs else {
+            return .failure(SchemaProblem("pair_label needs segment_boundary"))
         }
         let masks = seen.contains(maskedPositions.name)
         guard masks == seen.contains(maskedIDs.name) else {
             return .failure(SchemaProblem("masked_positions and masked_ids must be present together"))
         }
         // Width is filled in by the header reader; 2 is a placeholder the caller replaces.
-        let schema = ShardSchema(tokenWidth: 2, hasPairs: pairs, hasMasks: masks)
+        let schema = ShardSchema(tokenWidth: 2, hasSegments: segments, hasPairs: pairs, hasMasks: masks)
         guard schema.fields == fields else {
             return .failure(SchemaProblem("fields are not in format v1 order (\(schema.fields.map(\.name).joined(separator: ", ")))"))
         }

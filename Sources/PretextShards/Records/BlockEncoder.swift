@@ -29,7 +29,8 @@ struct BlockEncoder {
     /// Payload size of a block with these totals.
     static func encodedLength(schema: ShardSchema, records: Int, tokens: Int, masks: Int) -> Int {
         var n = records * 4 + tokens * schema.tokenWidth  // token lengths + tokens
-        if schema.hasPairs { n += records * 5 }
+        if schema.hasSegments { n += records * 4 }
+        if schema.hasPairs { n += records }
         if schema.hasMasks { n += records * 8 + masks * (4 + schema.tokenWidth) }
         n += records * 12  // input u32 + document u64
         return n
@@ -39,10 +40,8 @@ struct BlockEncoder {
         recordCount += 1
         tokenLengths.append(UInt64(r.tokens.count))
         tokens.append(contentsOf: r.tokens)
-        if schema.hasPairs {
-            boundaries.append(UInt64(r.segmentBoundary ?? 0))
-            labels.append(UInt64(r.pairLabel ?? 0))
-        }
+        if schema.hasSegments { boundaries.append(UInt64(r.segmentBoundary ?? 0)) }
+        if schema.hasPairs { labels.append(UInt64(r.pairLabel ?? 0)) }
         if schema.hasMasks {
             maskLengths.append(UInt64(r.maskedPositions.count))
             maskPositions.append(contentsOf: r.maskedPositions)
@@ -89,10 +88,8 @@ struct BlockEncoder {
             }
             put(tokenLengths, width: 4)
             put(tokens, width: w)
-            if schema.hasPairs {
-                put(boundaries, width: 4)
-                put(labels, width: 1)
-            }
+            if schema.hasSegments { put(boundaries, width: 4) }
+            if schema.hasPairs { put(labels, width: 1) }
             if schema.hasMasks {
                 put(maskLengths, width: 4)
                 put(maskPositions, width: 4)

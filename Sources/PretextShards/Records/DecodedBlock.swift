@@ -133,18 +133,23 @@ public struct DecodedBlock: Sendable {
         try checkIDs(ByteShuffle.maximum(tokenBytes, width: w, count: total, shuffled: shuffled), total, "tokens")
         let tokenLengths = lengths
 
-        if schema.hasPairs {
+        if schema.hasSegments {
             try column(&block.segmentBoundaries, n, width: 4, "segment_boundary")
+            for i in 0..<n {
+                let b = block.segmentBoundaries[i], len = tokenLengths[i]
+                guard b > 0, b <= len else { throw Problem(message: "record \(i): segment_boundary \(b) outside 1...\(len)") }
+            }
+        } else {
+            block.segmentBoundaries.removeAll(keepingCapacity: true)
+        }
+        if schema.hasPairs {
             let src = try take(n, 1, "pair_label")
             block.pairLabels.removeAll(keepingCapacity: true)
             block.pairLabels.append(contentsOf: src)
             for i in 0..<n {
-                let b = block.segmentBoundaries[i], len = tokenLengths[i]
-                guard b > 0, b <= len else { throw Problem(message: "record \(i): segment_boundary \(b) outside 1...\(len)") }
                 guard block.pairLabels[i] <= 1 else { throw Problem(message: "record \(i): pair_label \(block.pairLabels[i]) is not 0 or 1") }
             }
         } else {
-            block.segmentBoundaries.removeAll(keepingCapacity: true)
             block.pairLabels.removeAll(keepingCapacity: true)
         }
 

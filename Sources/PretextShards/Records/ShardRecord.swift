@@ -3,8 +3,9 @@
 /// Invariants (checked by `BlockBuilder.append`, through which every writer goes, and by
 /// readers):
 /// - `tokens` is the whole sequence, special tokens included, at most `UInt32.max` long;
-/// - `segmentBoundary` (pair schemas only) is the index of the first token of segment B,
-///   `0 < segmentBoundary <= tokens.count`; token type ids are 0 before it and 1 from it;
+/// - `segmentBoundary` (pair and segment schemas only) is the index of the first token of
+///   segment B, `0 < segmentBoundary <= tokens.count` (equal to it when there is no B); token
+///   type ids are 0 before it and 1 from it;
 /// - `pairLabel` (pair schemas only): 0 = B follows A (NSP "is next", SOP "in order"),
 ///   1 = B is random (NSP) or swapped (SOP);
 /// - `maskedPositions` (static masking) are strictly increasing indices into `tokens`, and

@@ -100,12 +100,17 @@ public struct BlockBuilder {
         for t in r.tokens { maxID = max(maxID, t) }
         for t in r.maskedIDs { maxID = max(maxID, t) }
         guard r.tokens.isEmpty && r.maskedIDs.isEmpty || UInt64(maxID) < limit else { throw fail("token id \(maxID) is not below \(limit)") }
-        if schema.hasPairs {
-            guard let b = r.segmentBoundary, let label = r.pairLabel else { throw fail("pair schema needs segmentBoundary and pairLabel") }
+        if schema.hasSegments {
+            guard let b = r.segmentBoundary else { throw fail("\(schema.hasPairs ? "pair" : "segment") schema needs segmentBoundary") }
             guard b > 0, Int(b) <= r.tokens.count else { throw fail("segmentBoundary \(b) outside 1...\(r.tokens.count)") }
+        } else if r.segmentBoundary != nil {
+            throw fail("schema has no segment_boundary but the record sets one")
+        }
+        if schema.hasPairs {
+            guard let label = r.pairLabel else { throw fail("pair schema needs segmentBoundary and pairLabel") }
             guard label <= 1 else { throw fail("pairLabel \(label) is not 0 or 1") }
-        } else if r.segmentBoundary != nil || r.pairLabel != nil {
-            throw fail("schema has no pair fields but the record sets them")
+        } else if r.pairLabel != nil {
+            throw fail("schema has no pair_label but the record sets one")
         }
         if schema.hasMasks {
             guard r.maskedPositions.count == r.maskedIDs.count else { throw fail("maskedPositions and maskedIDs differ in length") }

@@ -91,7 +91,7 @@ struct Inspect: ParsableCommand {
     private func describeShard(_ r: ShardReader) {
         let h = r.header
         print("shard \(r.path)")
-        print("  format \(ShardFormat.majorVersion).\(ShardFormat.minorVersion), \(r.fileSize) bytes, header \(r.footer.headerLength) bytes")
+        print("  format \(ShardFormat.majorVersion).\(h.schema.minorVersion), \(r.fileSize) bytes, header \(r.footer.headerLength) bytes")
         print("  codec \(h.codec), filter \(h.filter), vocabulary \(h.vocabularySize), block limit \(h.blockLengthLimit) bytes")
         if !h.metadata.isEmpty { print("  metadata \(h.metadata)") }
         describeSchema(h)
@@ -114,6 +114,8 @@ struct Inspect: ParsableCommand {
         print("  length: \(r.tokens.count)")
         if let b = r.segmentBoundary, let label = r.pairLabel {
             print("  segment_boundary: \(b), pair_label: \(label)")
+        } else if let b = r.segmentBoundary {
+            print("  segment_boundary: \(b)")  // segments without a pair label (ELECTRA)
         }
         print("  ids: \(r.tokens.map(String.init).joined(separator: " "))")
         if let vocabulary { print("  tokens: \(r.tokens.map(vocabulary.token).joined(separator: " "))") }
