@@ -64,7 +64,7 @@ public final class ShardLoader {
     public var vocabularySize: Int { layout.vocabularySize }
     /// The end-of-document id between documents of causal blocks (shard metadata), if recorded.
     public var endOfDocumentID: Int? { layout.endOfDocumentID }
-    /// The build's task (nsp, sop, full-sentences, doc-sentences, causal).
+    /// The build's task (nsp, sop, full-sentences, doc-sentences, causal, electra).
     public var task: String { layout.task }
     /// Batches this worker yields in the current epoch.
     public var batchesPerEpoch: Int { schedule.workerBatches }

@@ -134,7 +134,7 @@ public struct BuildReport: Sendable {
                 realTokens += real
                 sampledRows += 1
                 let b = types.prefix(real).firstIndex(of: 1) ?? real
-                if b < real || task == "nsp" || task == "sop" {
+                if b < real || task == "nsp" || task == "sop" || task == "electra" {
                     segmentALengths.append(b)
                     segmentBLengths.append(real - b)
                 }

@@ -114,7 +114,11 @@ public enum ReportPage {
             + card(n(s["instances"]), "instances") + card(n(s["mean_instance_tokens"]), "mean tokens per instance")
             + card("\(b.maxLength)", "maximum length (tokens)") + card(percent(s["truncated_share"]), "truncated")
             + card(percent(s["full_length_share"]), "at full length") + card(percent(waste), "padding waste (batches of \(b.batchSize), sampled)")
-        if let one = s["label_1_share"] { out += card(percent(one), "pair label 1 (random / swapped)") }
+        if s["label_1"] != nil, let one = s["label_1_share"] { out += card(percent(one), "pair label 1 (random / swapped)") }
+        if let single = s["single_segment_share"] {
+            out += card(percent(single), "single-segment draws (ELECTRA)") + card(percent(s["short_target_share"]), "short targets (ELECTRA)")
+                + card(percent(s["without_segment_b_share"]), "without segment B")
+        }
         out += "</div><div class=\"charts\">"
         let buckets = b.lengthBuckets
         if !buckets.isEmpty {

@@ -3,7 +3,8 @@ import PretextPipeline
 import PretextTestSupport
 
 /// Shard folders built once per test process from the bundled English sample: NSP with
-/// dynamic masking (pairs, masks drawn by the loader), NSP with static masks, and causal blocks.
+/// dynamic masking (pairs, masks drawn by the loader), NSP with static masks, causal blocks,
+/// and ELECTRA examples (segments without pair labels, dynamic masking).
 enum LoaderFixture {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -32,4 +33,5 @@ enum LoaderFixture {
     static let dynamicPairs = build("dynamic-nsp", task: .nsp, masking: .dynamic, tokenizer: "wordpiece-2k.tokenizer.json")
     static let staticPairs = build("static-nsp", task: .nsp, masking: .static, tokenizer: "wordpiece-2k.tokenizer.json")
     static let causal = build("causal", task: .causal, masking: .dynamic, tokenizer: "bpe-2k.tokenizer.json")
+    static let electra = build("electra", task: .electra, masking: .dynamic, tokenizer: "wordpiece-2k.tokenizer.json")
 }

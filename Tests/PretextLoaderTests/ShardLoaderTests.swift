@@ -134,6 +134,29 @@ import PretextTestSupport
         }
     }
 
+    /// ELECTRA's shards: token types from the stored boundary (none when there is no B),
+    /// pair labels −100.
+    @Test func segmentsWithoutPairLabelsGiveTokenTypes() throws {
+        let set = try ShardSet(folder: LoaderFixture.electra)
+        #expect(try set.openShard(0).header.schema.hasSegments && !set.openShard(0).header.schema.hasPairs)
+        let loader = try ShardLoader(folder: LoaderFixture.electra, options: Self.options(batch: 8))
+        var withB = 0, withoutB = 0
+        for _ in 0..<loader.batchesPerEpoch {
+            let b = try loader.next()
+            #expect(b.pairLabels.allSatisfy { $0 == Batch.ignoreIndex })
+            for r in 0..<b.rows {
+                let index = b.sampleIndices[r]
+                let s = set.shardStart.lastIndex { $0 <= index }!
+                let record = try set.openShard(s).record(index - set.shardStart[s])
+                let boundary = Int(record.segmentBoundary!), real = record.tokens.count
+                let types = Array(b.row(b.tokenTypeIDs, r))
+                #expect(types == (0..<b.length).map { $0 >= boundary && $0 < real ? 1 : 0 })
+                if boundary < real { withB += 1 } else { withoutB += 1 }
+            }
+        }
+        #expect(withB > 0 && withoutB > 0)
+    }
+
     @Test func causalBlocksYieldShiftedLabels() throws {
         let set = try ShardSet(folder: LoaderFixture.causal)
         var o = Self.options(batch: 2)

@@ -47,7 +47,7 @@ import PretextTestSupport
         return (files, try Catalog(folder: folder).contentText())
     }
 
-    @Test(arguments: [PipelineConfig.Task.nsp, .sop, .fullSentences, .causal])
+    @Test(arguments: [PipelineConfig.Task.nsp, .sop, .fullSentences, .causal, .electra])
     func threadCountDoesNotChangeTheOutput(_ task: PipelineConfig.Task) throws {
         var snapshots: [(files: [String: Data], catalog: String)] = []
         // Pinned workers (the CLI's default) or not: only where threads run changes.
@@ -75,7 +75,7 @@ import PretextTestSupport
         _ = try BuildRunner(config: c).run(phase: .merge)
     }
 
-    @Test(arguments: [PipelineConfig.Task.nsp, .docSentences])
+    @Test(arguments: [PipelineConfig.Task.nsp, .docSentences, .electra])
     func threeTasksMergedEqualOneRun(_ task: PipelineConfig.Task) throws {
         let single = try TemporaryFolder.shared.folder(named: "single")
         _ = try BuildRunner(config: Self.config(task: task, output: single), threads: 2).run()

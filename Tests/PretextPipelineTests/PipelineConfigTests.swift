@@ -5,7 +5,7 @@ import PretextCore
 @Suite struct PipelineConfigTests {
     static let root = BuildDeterminismTests.root
 
-    @Test(arguments: ["bert-nsp", "albert-sop", "roberta-full-sentences", "gpt-causal", "korean-bert"])
+    @Test(arguments: ["bert-nsp", "albert-sop", "roberta-full-sentences", "gpt-causal", "korean-bert", "electra"])
     func shippedPipelinesParse(_ name: String) throws {
         let text = try String(decoding: PosixFile(path: "\(Self.root)/pipelines/\(name).toml", mode: .readOnly).readAll(), as: UTF8.self)
         let c = try PipelineConfig(text: text)

@@ -133,7 +133,7 @@ class PretextLoader:
 
     @property
     def task(self):
-        """The build's task: ``nsp``, ``sop``, ``full-sentences``, ``doc-sentences`` or ``causal``."""
+        """The build's task: ``nsp``, ``sop``, ``full-sentences``, ``doc-sentences``, ``causal`` or ``electra``."""
         return self.maker.layout.task
 
     @property

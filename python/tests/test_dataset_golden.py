@@ -139,6 +139,38 @@ class CausalDatasetTests(unittest.TestCase):
 
 
 @unittest.skipUnless(support.have_binary(), support.SKIP_REASON)
+class ElectraDatasetTests(unittest.TestCase):
+    """pipelines/electra.toml: segments without pair labels, ELECTRA's masking mix."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = support.swift_build("electra", "pipelines/electra.toml")
+        cls.data = PretextDataset(cls.folder, epoch=1)
+
+    def test_masking_json_is_electras(self):
+        self.assertEqual(self.data.task, "electra")
+        o = self.data.masking.options
+        self.assertEqual((o.strategy, o.max_predictions, o.budget, o.mask_share, o.random_share),
+                         ("token", 19, "sequence", 0.85, 0.0))
+
+    def test_segments_without_pair_labels(self):
+        shards, mask_id = ShardSet(self.folder), self.data.masking.mask_id
+        kinds = set()
+        for i in range(60):
+            sample, record = self.data[i], shards[i]
+            b, n = record["segment_boundary"], len(record["input_ids"])
+            self.assertNotIn("pair_label", sample)
+            self.assertEqual(int(sample["segment_boundary"]), b)
+            self.assertEqual(sample["token_type_ids"].tolist(), [0] * b + [1] * (n - b))
+            kinds.add(b < n)
+            # ELECTRA's mix: [MASK] or the token itself, never a random id.
+            masked = sample["labels"] != IGNORE_INDEX
+            now, before = sample["input_ids"][masked], record["input_ids"][masked]
+            self.assertTrue(((now == mask_id) | (now == before)).all())
+        self.assertEqual(kinds, {True, False}, "both one- and two-segment examples")
+
+
+@unittest.skipUnless(support.have_binary(), support.SKIP_REASON)
 class SwiftLoaderGoldenTests(unittest.TestCase):
     """golden.py equals the Swift loader sample for sample (no shuffle, batches of one, no padding)."""
 
@@ -167,6 +199,9 @@ class SwiftLoaderGoldenTests(unittest.TestCase):
         folder = support.swift_build("nsp-dynamic-ngram", "pipelines/bert-nsp.toml", "--set", "masking.mode=dynamic",
                                      "--set", "masking.strategy=ngram", "--set", "masking.random_share=0.2")
         self.compare(folder, 3, len(ShardSet(folder)))
+
+    def test_dynamic_electra_segments(self):
+        self.compare(support.swift_build("electra", "pipelines/electra.toml"), 1, 120)
 
     def test_static_and_causal(self):
         self.compare(support.swift_build("bert-nsp", "pipelines/bert-nsp.toml"), 0, 50)

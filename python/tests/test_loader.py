@@ -91,6 +91,21 @@ class GoldenBatchTests(unittest.TestCase):
         self.assertEqual(python_lines(got), swift_batches(folder, "--epoch", 2, "--count", 5, "--rank", 1, "--world-size", 3,
                                                           "--bin", 4, "--pad-to-multiple-of", 8, "--seed", 7))
 
+    def test_electra_segments_match_without_torch(self):
+        """ELECTRA's shards: token types from the segment boundary, pair label -100."""
+        folder = build("electra")
+        maker = BatchMaker(folder, LoaderOptions(BATCH, rank=1, world_size=2))
+        got = [(epoch, n, maker.batch(epoch, n)) for epoch in (0, 1) for n in range(3)]
+        for epoch in (0, 1):
+            self.assertEqual(python_lines(got[3 * epoch:3 * epoch + 3]),
+                             swift_batches(folder, "--epoch", epoch, "--count", 3, "--rank", 1, "--world-size", 2))
+        rows = [json.loads(line) for line in python_lines(got).splitlines()]
+        self.assertTrue(all(row["pair_label"] == -100 for row in rows))
+        self.assertTrue(any(1 in row["token_type_ids"] for row in rows))
+        self.assertTrue(any(1 not in row["token_type_ids"] for row in rows))
+        named = PretextLoader(folder, 4, return_tensors="np").batch(0, 0)
+        self.assertEqual(set(named), {"input_ids", "attention_mask", "token_type_ids", "labels"})
+
     def test_hugging_face_names_per_task(self):
         names = {"nsp": "next_sentence_label", "sop": "sentence_order_label"}
         tasks = set()
@@ -107,7 +122,7 @@ class GoldenBatchTests(unittest.TestCase):
                 self.assertEqual(set(batch), expected)
                 self.assertEqual(batch["input_ids"].shape, batch["labels"].shape)
                 self.assertTrue(((batch["labels"] == -100) | (batch["attention_mask"] == 1)).all())
-        self.assertEqual(tasks, {"nsp", "sop", "full-sentences", "causal"})
+        self.assertEqual(tasks, {"nsp", "sop", "full-sentences", "causal", "electra"})
 
     def test_causal_labels_for_hf_lm_heads_are_the_inputs(self):
         folder = build("gpt-causal")

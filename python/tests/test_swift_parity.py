@@ -31,6 +31,20 @@ class SwiftShardTests(unittest.TestCase):
             for key in ("masked_positions", "masked_ids"):
                 self.assertEqual(got[key].tolist(), want[key], "record %d %s" % (i, key))
 
+    def test_electra_records_have_segments_and_no_pair_label(self):
+        folder = support.swift_build("electra", "pipelines/electra.toml")
+        shards = ShardSet(folder)
+        self.assertEqual((shards.shard(0).schema.has_segments, shards.shard(0).schema.has_pairs), (True, False))
+        for i in (0, 1, 2, 3, len(shards) // 2, len(shards) - 1):
+            got = shards[i]
+            want = support.swift_inspect_record(folder, i)
+            self.assertNotIn("pair_label", got)
+            self.assertNotIn("pair_label", want)
+            self.assertEqual(got["input_ids"].tolist(), want["input_ids"], "record %d" % i)
+            for key in ("segment_boundary", "input_ordinal", "document_ordinal"):
+                self.assertEqual(got[key], want[key], "record %d %s" % (i, key))
+        self.assertLessEqual(max(len(r["input_ids"]) for r in shards), 128)
+
     def test_counts_equal_the_catalog_and_every_block_decodes(self):
         folder = support.swift_build("bert-nsp", "pipelines/bert-nsp.toml")
         with sqlite3.connect(os.path.join(folder, "catalog.sqlite")) as db:

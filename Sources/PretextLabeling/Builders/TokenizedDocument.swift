@@ -72,7 +72,8 @@ public struct InMemoryDocuments: DocumentSource {
 /// One training instance before masking.
 ///
 /// `tokens` includes the special tokens; `segmentBoundary` is the index of the first token of
-/// segment B (pair tasks) and `pairLabel` 0 (B follows A / in order) or 1 (random / swapped).
+/// segment B (pair tasks, and ELECTRA, where it is the length when there is no B) and
+/// `pairLabel` 0 (B follows A / in order) or 1 (random / swapped), nil without a pair task.
 public struct TrainingInstance: Sendable, Equatable {
     public var tokens: [UInt32]
     public var segmentBoundary: UInt32?

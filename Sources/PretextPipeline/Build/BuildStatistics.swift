@@ -27,7 +27,8 @@ public struct BuildStatistics: Sendable, Equatable {
 
     public var pairs: [(String, Double)] { counters.keys.sorted().map { ($0, counters[$0]!) } }
 
-    /// Counters plus derived rates: UNK rate, realised mask rate, 80/10/10 shares, label share.
+    /// Counters plus derived rates: UNK rate, realised mask rate, 80/10/10 shares, label share,
+    /// and ELECTRA's single-segment, short-target and no-B shares.
     public var withDerivedValues: [(String, Double)] {
         var out = counters
         func ratio(_ a: String, _ b: String) -> Double? { self[b] > 0 ? self[a] / self[b] : nil }
@@ -41,6 +42,12 @@ public struct BuildStatistics: Sendable, Equatable {
         out["full_length_share"] = ratio("full_length_instances", "instances")
         out["mean_instance_tokens"] = ratio("instance_tokens", "instances")
         out["instances_per_document"] = ratio("instances", "documents")
+        // ELECTRA's draws, where the build made ELECTRA examples.
+        if counters["single_segment_examples"] != nil {
+            out["single_segment_share"] = ratio("single_segment_examples", "instances")
+            out["short_target_share"] = ratio("short_target_examples", "instances")
+            out["without_segment_b_share"] = ratio("examples_without_segment_b", "instances")
+        }
         return out.keys.sorted().compactMap { k in out[k].map { (k, $0) } }
     }
 }

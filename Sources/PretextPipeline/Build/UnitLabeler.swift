@@ -2,16 +2,17 @@ import PretextCore
 import PretextLabeling
 import PretextShards
 
-/// Stage 2 for one unit: instances from the unit's documents (NSP/SOP pairs, RoBERTa packing
-/// or causal blocks), static masking of `dupeFactor` copies, written as
-/// `part-<unit>-NNNNN.ptxs` in the output folder.
+/// Stage 2 for one unit: instances from the unit's documents (NSP/SOP pairs, ELECTRA
+/// examples, RoBERTa packing or causal blocks), static masking of `dupeFactor` copies, written
+/// as `part-<unit>-NNNNN.ptxs` in the output folder.
 ///
 /// Order inside a unit: copy-major (all documents of copy 0, then copy 1, …), documents in
-/// corpus order — as Google's script loops over dupes then documents. Randomness: pairs are
-/// keyed by (seed, document, copy); masks by (seed, document or unit, copy << 32 | instance).
+/// corpus order — as Google's script loops over dupes then documents. Randomness: pairs and
+/// ELECTRA examples are keyed by (seed, document, copy), the document by its index in the
+/// whole store; masks by (seed, document or unit, copy << 32 | instance).
 /// The work is cut into `Task`s that threads run independently (each with its own store
-/// reader and scratch): groups of about `groupTokens` tokens of NSP/SOP documents, or a
-/// unit's copy for packing and causal blocks, which carry state from document to document.
+/// reader and scratch): groups of about `groupTokens` tokens of NSP/SOP/ELECTRA documents, or
+/// a unit's copy for packing and causal blocks, which carry state from document to document.
 /// The runner joins their outputs in task order, so the bytes do not depend on threads.
 struct UnitLabeler: Sendable {
     let config: PipelineConfig
@@ -102,14 +103,15 @@ struct UnitLabeler: Sendable {
     /// The shard header of this build's output (schema from the task and masking mode;
     /// metadata with the special ids the loader needs).
     var header: ShardHeader {
-        let pairs = config.task == .nsp || config.task == .sop
         let width = ShardSchema.tokenWidth(forVocabularySize: vocabulary.size)
         let metadata = """
             {"task":"\(config.task.rawValue)","max_seq_length":\(config.maxSequenceLength),"masking":"\(config.maskingMode.rawValue)",\
             "cls_id":\(vocabulary.clsID),"sep_id":\(vocabulary.sepID),"mask_id":\(vocabulary.maskID),"pad_id":\(vocabulary.padID),\
             "eod_id":\(vocabulary.endOfDocumentID),"vocab_size":\(vocabulary.size)}
             """
-        return ShardHeader(schema: ShardSchema(tokenWidth: width, hasPairs: pairs, hasMasks: config.maskingMode == .static),
+        let schema = ShardSchema(tokenWidth: width, hasSegments: config.task.hasSegments, hasPairs: config.task.hasPairLabels,
+                                 hasMasks: config.maskingMode == .static)
+        return ShardHeader(schema: schema,
                            filter: .recommended(forTokenWidth: width), vocabularySize: UInt32(vocabulary.size),
                            blockLengthLimit: UInt32(ShardFormat.defaultBlockLengthLimit), metadata: metadata)
     }
@@ -125,7 +127,7 @@ struct UnitLabeler: Sendable {
     }
 
     /// A piece of stage 2 that a thread runs on its own: copy `copy` of documents `documents`
-    /// (global store indexes) of unit `unit`. NSP/SOP documents are independent, so their
+    /// (global store indexes) of unit `unit`. NSP/SOP/ELECTRA documents are independent, so their
     /// tasks are groups of about `groupTokens` tokens; packing and causal blocks carry state
     /// from document to document, so their task is a whole unit's copy. `closesUnit` marks the
     /// unit's last task.
@@ -150,7 +152,7 @@ struct UnitLabeler: Sendable {
         var tasks: [Task] = []
         for copy in 0..<config.dupeFactor {
             switch config.task {
-            case .nsp, .sop:
+            case .nsp, .sop, .electra:
                 var first = documents.lowerBound, tokens = 0
                 for d in documents {
                     tokens += Int(index.tokenCounts[d])
@@ -196,6 +198,19 @@ struct UnitLabeler: Sendable {
             stats.add("single_segment_chunks", Double(counts.singleSegmentChunks))
             stats.add("split_single_sentences", Double(counts.splitSingleSentences))
             stats.add("skipped_chunks", Double(counts.skippedChunks))
+        case .electra:
+            let builder = ElectraExampleBuilder(maxSequenceLength: config.maxSequenceLength, clsID: vocabulary.clsID,
+                                                sepID: vocabulary.sepID, seed: config.seed)
+            var counts = ElectraExampleBuilder.Counts()
+            for (d, document) in zip(task.documents, own) {
+                for (k, instance) in builder.examples(of: document, documentKey: UInt64(d), copy: copy, counts: &counts).enumerated() {
+                    try append(instance, maskKey: UInt64(d), copy: copy, serial: k, masker: masker, scratch: &scratch, counters: &counters)
+                }
+            }
+            counters.add(to: &stats, pairs: false, masks: config.maskingMode == .static)
+            stats.add("single_segment_examples", Double(counts.singleSegmentExamples))
+            stats.add("short_target_examples", Double(counts.shortTargetExamples))
+            stats.add("examples_without_segment_b", Double(counts.examplesWithoutSecondSegment))
         case .fullSentences, .docSentences, .causal:
             // Packing and causal blocks hand instances to a callback that cannot throw: the
             // first error is kept, later instances are skipped, and the error is thrown after.
@@ -235,14 +250,14 @@ struct UnitLabeler: Sendable {
 }
 
 extension UnitLabeler {
-    /// Tokens per task of NSP/SOP documents.
+    /// Tokens per task of NSP/SOP/ELECTRA documents.
     static let groupTokens = 16_384
 
-    /// Tasks in flight in stage 2 for `threads` workers: enough small NSP/SOP tasks (about
+    /// Tasks in flight in stage 2 for `threads` workers: enough small NSP/SOP/ELECTRA tasks (about
     /// 30 KB of compressed blocks each) to keep the workers busy while the writer waits on an
     /// fsync; unit-sized packing tasks only a few, since each holds a unit's records.
     func window(threads: Int) -> Int {
-        config.task == .nsp || config.task == .sop ? 16 * threads + 16 : 2 * threads + 1
+        config.task.documentsIndependent ? 16 * threads + 16 : 2 * threads + 1
     }
 }
 

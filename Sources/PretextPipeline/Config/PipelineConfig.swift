@@ -17,6 +17,17 @@ public struct PipelineConfig: Sendable, Equatable {
         case fullSentences = "full-sentences"
         case docSentences = "doc-sentences"
         case causal
+        /// ELECTRA's examples: one or two segments, no pair label (`ElectraExampleBuilder`).
+        case electra
+
+        /// Records store where segment B starts (token type ids).
+        public var hasSegments: Bool { self == .nsp || self == .sop || self == .electra }
+        /// Records store a pair label.
+        public var hasPairLabels: Bool { self == .nsp || self == .sop }
+        /// Each document's instances depend on that document alone (and, for NSP, the store's
+        /// negatives), not on the documents before it: the label phase cuts a unit into groups
+        /// of documents that threads run independently.
+        public var documentsIndependent: Bool { self == .nsp || self == .sop || self == .electra }
     }
 
     public enum MaskingMode: String, Sendable, CaseIterable {
