@@ -75,7 +75,7 @@ import PretextTestSupport
         _ = try BuildRunner(config: c).run(phase: .merge)
     }
 
-    @Test(arguments: [PipelineConfig.Task.nsp, .docSentences, .electra])
+    @Test(arguments: [PipelineConfig.Task.nsp, .sop, .docSentences, .electra, .causal])
     func threeTasksMergedEqualOneRun(_ task: PipelineConfig.Task) throws {
         let single = try TemporaryFolder.shared.folder(named: "single")
         _ = try BuildRunner(config: Self.config(task: task, output: single), threads: 2).run()

@@ -29,9 +29,9 @@ extension BuildRunner {
         if task == 0 {
             try MaskingFile(vocabulary: vocabulary.masking, seed: config.seed, options: config.maskingOptions).write(folder: out)
         }
-        // NSP draws negatives from the whole store; ELECTRA keys each document's random streams
-        // by its index in the whole store, so that index must not depend on the task split.
-        let storeUnits = config.task == .nsp || config.task == .electra ? Array(0..<plan.unitCount) : owned
+        // NSP draws negatives from the whole store; SOP and ELECTRA key each document's random
+        // streams by its index in the whole store, so that index must not depend on the task split.
+        let storeUnits = [.nsp, .sop, .electra].contains(config.task) ? Array(0..<plan.unitCount) : owned
         let labelDone = try catalog.finishedUnits(run: run, stage: Self.labelStage)
         let todo = owned.filter { labelDone[$0] == nil }
         let labeler = UnitLabeler(config: config, vocabulary: vocabulary, outputFolder: out)
