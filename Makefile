@@ -3,7 +3,7 @@
 
 PRETEXT := .build/release/pretext
 
-.PHONY: demo test system-libraries release clean
+.PHONY: demo demo-electra test system-libraries release clean
 
 # The end-to-end smoke run: bundled English sample → WordPiece vocabulary → BERT NSP shards with
 # dynamic masking → 300 steps of a tiny BERT (pipelines/models/bert-tiny.json) → summary, loss
@@ -21,6 +21,17 @@ demo: system-libraries release
 	$(PRETEXT) inspect shards/korean-bert --record 0 --vocab pipelines/vocab/korean-wordpiece-4k/tokenizer.json
 	$(PRETEXT) verify shards/korean-bert
 	$(PRETEXT) report shards/demo-bert --run runs/demo --output runs/demo/report.html --vocab shards/demo-vocab/tokenizer.json
+
+# ELECTRA's smoke run: pipelines/electra.toml shards of the English sample (dynamic masks: 85%
+# [MASK], 15% kept) → 300 steps of pipelines/models/electra-tiny.json (generator 32 wide,
+# discriminator 128) → `pretext eval`: the generator's MLM loss against ln V and the
+# discriminator's replaced-token accuracy against always answering "original".
+demo-electra: system-libraries release
+	rm -rf shards/electra runs/electra
+	$(PRETEXT) build pipelines/electra.toml --threads 2
+	$(PRETEXT) stats shards/electra
+	$(PRETEXT) train --shards shards/electra --model pipelines/models/electra-tiny.json --steps 300 --lr 1e-3 --warmup 10 --decay constant --run runs/electra --log-every 25
+	$(PRETEXT) eval --shards shards/electra --checkpoint runs/electra --batches 20
 
 test: system-libraries
 	swift build --build-tests
@@ -40,4 +51,4 @@ system-libraries:
 	@bash scripts/install-system-libraries.sh
 
 clean:
-	rm -rf .build shards/bert-nsp shards/korean-bert shards/demo-vocab shards/demo-bert runs/demo
+	rm -rf .build shards/bert-nsp shards/korean-bert shards/demo-vocab shards/demo-bert runs/demo shards/electra runs/electra

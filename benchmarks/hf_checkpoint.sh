@@ -5,9 +5,12 @@
 # the newest checkpoint with BertForPreTraining / GPT2LMHeadModel / AlbertForPreTraining
 # .from_pretrained (no missing or unexpected keys except the tied output layer) and compares
 # HF's losses on the first batch with `pretext eval`
-# (see benchmarks/tools/hf_checkpoint.py). Prints one "hf-checkpoint <model> OK|FAIL" line each.
+# (see benchmarks/tools/hf_checkpoint.py). ELECTRA (pipelines/electra.toml): discriminator/ and
+# generator/ load with ElectraForPreTraining / ElectraForMaskedLM, the generator's MLM loss and
+# the discriminator's RTD loss (on the generator's samples replayed with Pretext's keys) equal
+# `pretext eval`'s. Prints one "hf-checkpoint <model> OK|FAIL" line each.
 #
-#   bash benchmarks/hf_checkpoint.sh           # MODELS=bert,gpt,albert  KEEP=1 keeps the temp folder
+#   bash benchmarks/hf_checkpoint.sh           # MODELS=bert,gpt,albert,electra  KEEP=1 keeps the temp folder
 #
 # Builds the release binary first (swift build -c release --product pretext) when it is missing
 # or older than the sources. Needs the benchmark virtualenv (torch, transformers, numpy).
@@ -16,7 +19,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${WORK:-/var/tmp/pretext-bench}"
 PY="${PY:-$WORK/venv/bin/python}"
 PRETEXT="$ROOT/.build/release/pretext"
-MODELS="${MODELS:-bert,gpt,albert}"
+MODELS="${MODELS:-bert,gpt,albert,electra}"
 export OMP_NUM_THREADS=1
 
 if [[ ! -x "$PRETEXT" ]] || [[ -n "$(find "$ROOT/Sources" "$ROOT/Package.swift" "$ROOT/Package.resolved" -newer "$PRETEXT" -type f 2>/dev/null | head -1)" ]]; then

@@ -5,7 +5,15 @@ batch as `pretext eval` — in eval mode, and in train mode too (the tiny config
 dropout, so a dropout rate config.json leaves at HF's default, such as ALBERT's SOP-head
 `classifier_dropout_prob`, would show as a difference).
 
-    python hf_checkpoint.py --pretext .build/release/pretext --work TMP [--models bert,gpt,albert]
+    python hf_checkpoint.py --pretext .build/release/pretext --work TMP [--models bert,gpt,albert,electra]
+
+ELECTRA (pipelines/electra.toml, pipelines/models/electra-tiny.json): the checkpoint's two
+folders load with ElectraForPreTraining (`discriminator/`) and ElectraForMaskedLM
+(`generator/`), with no missing or unexpected keys but the tied lm head, and share their
+embeddings; HF's generator gives `pretext eval`'s generator MLM loss on the first batch; the
+generator's samples are drawn again here from HF's softmax with Pretext's keys
+(KeyedRandom(seed 1, replacedTokenSampling, batch 0, b·T + t), python/pretext_reader) and HF's
+discriminator on that corrupted batch gives `pretext eval`'s RTD loss.
 
 For each model: `pretext build` shards into TMP (BERT: pipelines/bert-nsp.toml with dynamic
 masking; GPT: pipelines/gpt-causal.toml; ALBERT: pipelines/albert-sop.toml, static n-gram
@@ -29,12 +37,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 import transformers
-from transformers import AlbertForPreTraining, BertForPreTraining, GPT2LMHeadModel
+from transformers import AlbertForPreTraining, BertForPreTraining, ElectraForMaskedLM, ElectraForPreTraining, GPT2LMHeadModel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_reference import read_safetensors, tied_keys, untied  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+from pretext_reader.keyed_random import KeyedRandom  # noqa: E402
+
+#: RandomPurpose.replacedTokenSampling in Sources/PretextCore/Random/KeyedRandom.swift.
+PURPOSE_REPLACED_TOKEN_SAMPLING = 0x72746473
+TRAIN_SEED = 1  # pretext train's default --seed: the samples' key
 BATCH_SIZE = 8
 STEPS = 5
 RTOL = 1e-4        # HF vs Pretext, relative
@@ -81,7 +95,7 @@ def first_batch(pretext, shards):
         "attention_mask": torch.tensor([[1] * len(s["input_ids"]) + [0] * (length - len(s["input_ids"])) for s in samples],
                                        dtype=torch.long),
         "labels": pad("labels", -100),
-        "pair_label": torch.tensor([s["pair_label"] for s in samples], dtype=torch.long),
+        "pair_label": torch.tensor([s.get("pair_label") if s.get("pair_label") is not None else -100 for s in samples], dtype=torch.long),
     }
     lengths = sorted({len(s["input_ids"]) for s in samples})
     return batch, lengths
@@ -192,17 +206,90 @@ def check(kind, pretext, work):
     return not problems
 
 
+def electra_samples(generator_logits, labelled):
+    """Pretext's draws at the labelled positions (row-major): inverse CDF of the generator's
+    softmax against one uniform of KeyedRandom(seed, replacedTokenSampling, batch 0, b·T + t).
+    Returns the samples and how many draws fell within 1e-6 of a CDF boundary (HF's float32
+    softmax differs from Pretext's by rounding, so such a draw may pick the neighbouring token)."""
+    probabilities = torch.softmax(generator_logits[labelled], -1).double().numpy()
+    rows = labelled.reshape(-1).nonzero().reshape(-1).tolist()
+    out, close = [], 0
+    for k, row in enumerate(rows):
+        u = KeyedRandom(TRAIN_SEED, PURPOSE_REPLACED_TOKEN_SAMPLING, 0, row).unit_double()
+        cumulative = np.cumsum(probabilities[k])
+        j = int(min(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1))
+        close += int(abs(cumulative[j] - u) < 1e-6 or (j > 0 and abs(cumulative[j - 1] - u) < 1e-6))
+        out.append(j)
+    return torch.tensor(out, dtype=torch.long), close
+
+
+def check_electra(pretext, work):
+    shards, run_dir = os.path.join(work, "electra-shards"), os.path.join(work, "electra-run")
+    run([pretext, "build", "pipelines/electra.toml", "--output", shards])
+    run([pretext, "train", "--shards", shards, "--model", "pipelines/models/electra-tiny.json", "--steps", str(STEPS), "--run", run_dir,
+         "--log-every", "1"])
+    checkpoint = newest_checkpoint(run_dir)
+    batch, lengths = first_batch(pretext, shards)
+    problems, models, counts = [], {}, {}
+    for role, cls in (("discriminator", ElectraForPreTraining), ("generator", ElectraForMaskedLM)):
+        folder = os.path.join(checkpoint, role)
+        arrays, _ = read_safetensors(os.path.join(folder, "model.safetensors"))
+        model, info, bad = load(cls, folder, "eager")
+        problems += ["%s %s" % (role, b) for b in bad]
+        state = model.state_dict()
+        differ = [n for n, a in arrays.items() if n not in state or not np.array_equal(state[n].detach().numpy(), a)]
+        if differ:
+            problems.append("%s: tensors differ from model.safetensors after loading: %s" % (role, differ))
+        models[role], counts[role] = model, len(arrays)
+    for name, tensor in models["generator"].electra.embeddings.state_dict().items():
+        if not torch.equal(tensor, models["discriminator"].electra.embeddings.state_dict()[name]):
+            problems.append("embeddings.%s differ between the two models" % name)
+    labels, mask = batch["labels"], batch["attention_mask"]
+    labelled = labels != -100
+    with torch.no_grad():
+        generated = models["generator"](input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"], attention_mask=mask)
+        mlm = F.cross_entropy(generated.logits.reshape(-1, generated.logits.shape[-1]), labels.reshape(-1), ignore_index=-100).item()
+        originals = torch.where(labelled, labels, batch["input_ids"])
+        corrupted = originals.clone()
+        corrupted[labelled], close = electra_samples(generated.logits, labelled)
+        replaced = (corrupted != originals).long()
+        logits = models["discriminator"](input_ids=corrupted, token_type_ids=batch["token_type_ids"], attention_mask=mask).logits
+        active = mask == 1
+        rtd = F.binary_cross_entropy_with_logits(logits[active], replaced[active].double().float()).item()
+    text = run([pretext, "eval", "--shards", shards, "--checkpoint", run_dir, "--batch-size", str(BATCH_SIZE), "--batches", "1"], capture=True)
+    print(text.strip())
+    px_mlm = float(re.search(r"generator MLM loss ([-+0-9.eE]+)", text).group(1))
+    px_rtd = float(re.search(r"RTD loss ([-+0-9.eE]+)", text).group(1))
+    px_replaced = int(re.search(r"\((\d+) of \d+ positions\)", text).group(1))
+    if not agree(mlm, px_mlm):
+        problems.append("generator MLM loss HF %.6f vs pretext %.6f" % (mlm, px_mlm))
+    # Exact agreement needs the same samples: a draw near a CDF boundary may differ by rounding.
+    if (close == 0 and not agree(rtd, px_rtd)) or abs(rtd - px_rtd) > 2e-3 * abs(rtd):
+        problems.append("RTD loss HF %.6f vs pretext %.6f (%d draws near a boundary)" % (rtd, px_rtd, close))
+    if int(replaced[active].sum()) != px_replaced:
+        problems.append("HF's replay of the samples replaces %d tokens, pretext %d" % (int(replaced[active].sum()), px_replaced))
+    verdict = "OK" if not problems else "FAIL"
+    print("hf-checkpoint electra %s: ElectraForPreTraining loads %d tensors from discriminator/, ElectraForMaskedLM %d from generator/ "
+          "(missing only the tied generator_lm_head.weight, if any; embeddings shared); batch 8 x %s, %d labels; generator MLM loss "
+          "HF %.6f pretext %.6f; samples replayed from HF's softmax with Pretext's keys: %d replaced, %d draws within 1e-6 of a "
+          "boundary; RTD loss HF %.6f pretext %.6f%s" % (
+              verdict, counts["discriminator"], counts["generator"], "/".join(map(str, lengths)), int(labelled.sum()), mlm, px_mlm,
+              int(replaced[active].sum()), close, rtd, px_rtd, "" if not problems else "; PROBLEMS: " + "; ".join(problems)), flush=True)
+    return not problems
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pretext", default=os.path.join(ROOT, ".build/release/pretext"))
     parser.add_argument("--work", required=True, help="scratch folder for shards and runs")
-    parser.add_argument("--models", default="bert,gpt,albert")
+    parser.add_argument("--models", default="bert,gpt,albert,electra")
     args = parser.parse_args()
     torch.set_num_threads(1)
     transformers.utils.logging.disable_progress_bar()
     ok = True
     for kind in args.models.split(","):
-        ok = check(kind.strip(), os.path.abspath(args.pretext), os.path.abspath(args.work)) and ok
+        check_model = check_electra if kind.strip() == "electra" else lambda p, w: check(kind.strip(), p, w)
+        ok = check_model(os.path.abspath(args.pretext), os.path.abspath(args.work)) and ok
     sys.exit(0 if ok else 1)
 
 

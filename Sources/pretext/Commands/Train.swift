@@ -193,7 +193,7 @@ struct Eval: ParsableCommand {
             func f(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "-" }
             print(String(format: "%@ on %@: %d batches, generator MLM loss %.6f (ln V = %.3f), MLM accuracy %.4f (%d predictions)",
                          folder, shards, r.batches, r.mlmLoss, log(Double(model.config.vocabSize)), r.mlmAccuracy, r.predictions))
-            print("  discriminator: RTD loss \(f(r.rtd.loss)), accuracy \(f(r.rtd.accuracy)) (always original: \(f(r.rtd.baselineAccuracy))), "
+            print("  discriminator: RTD loss \(String(format: "%.6f", r.rtd.loss)), accuracy \(f(r.rtd.accuracy)) (always original: \(f(r.rtd.baselineAccuracy))), "
                   + "precision \(f(r.rtd.precision)), recall \(f(r.rtd.recall)) on replaced tokens (\(r.rtd.replaced) of \(r.rtd.positions) positions)")
         } else if model.config.modelType == "gpt2" {
             // A causal model has one loss, next-token prediction, and no pair head.
