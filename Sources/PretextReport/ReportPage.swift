@@ -214,9 +214,12 @@ public enum ReportPage {
         }
         out += "</table><div class=\"charts\">"
         out += Chart.lines(id: "loss", title: "Loss", xLabel: "step", yLabel: "loss (nats per prediction)", series: series("loss", suffix: false))
-        let parts = series("mlm_loss", suffix: true) + series("pair_loss", suffix: true)
-        if !parts.isEmpty { out += Chart.lines(id: "loss-parts", title: "MLM, pair and LM losses", xLabel: "step", yLabel: "loss (nats)", series: parts) }
+        let parts = series("mlm_loss", suffix: true) + series("pair_loss", suffix: true) + series("rtd_loss", suffix: true)
+        if !parts.isEmpty {
+            out += Chart.lines(id: "loss-parts", title: "MLM, pair, LM and ELECTRA's RTD losses", xLabel: "step", yLabel: "loss (nats)", series: parts)
+        }
         let accuracy = series("mlm_accuracy", suffix: true) + series("pair_accuracy", suffix: true)
+            + series("rtd_accuracy", suffix: true) + series("rtd_baseline_accuracy", suffix: true)
         if !accuracy.isEmpty {
             out += Chart.lines(id: "accuracy", title: "Accuracy", xLabel: "step", yLabel: "accuracy (fraction)",
                                series: accuracy, yFromZero: true)

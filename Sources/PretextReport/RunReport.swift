@@ -6,7 +6,9 @@ public struct RunReport: Sendable {
     public var name: String
     public var folder: String
     /// Keys of metrics.jsonl charted by the page; values are (step, value), null values left out.
-    public static let keys = ["loss", "mlm_loss", "pair_loss", "mlm_accuracy", "pair_accuracy", "lr", "tokens_per_s", "grad_norm"]
+    /// The `rtd_*` keys are ELECTRA's discriminator (absent from other runs' lines).
+    public static let keys = ["loss", "mlm_loss", "pair_loss", "mlm_accuracy", "pair_accuracy", "lr", "tokens_per_s", "grad_norm",
+                              "rtd_loss", "rtd_accuracy", "rtd_baseline_accuracy"]
     public var series: [String: [(Double, Double)]] = [:]
     public var steps: Int { series["loss"]?.count ?? 0 }
 

@@ -93,6 +93,22 @@ enum ReportFixture {
         for id in ["loss", "loss-parts", "accuracy", "learning-rate", "throughput"] { #expect(html.contains("id=\"\(id)\"")) }
     }
 
+    /// An ELECTRA run's lines add the discriminator's loss and accuracy (with the always-original
+    /// baseline): charted beside the generator's MLM figures.
+    @Test func electraRunsChartTheDiscriminator() throws {
+        let run = try TemporaryFolder.shared.folder(named: "report-electra-run")
+        try """
+            {"step": 1, "loss": 43.9, "mlm_loss": 9.0, "pair_loss": 0, "mlm_accuracy": 0, "pair_accuracy": null, "lr": 0.0001, "grad_norm": 25, "tokens_per_s": 8000, "seconds": 0.4, "rtd_loss": 0.699, "rtd_accuracy": 0.305, "rtd_baseline_accuracy": 0.852, "rtd_precision": 0.15, "rtd_recall": 0.71}
+            {"step": 2, "loss": 30.1, "mlm_loss": 8.1, "pair_loss": 0, "mlm_accuracy": 0.01, "pair_accuracy": null, "lr": 0.0002, "grad_norm": 9, "tokens_per_s": 8100, "seconds": 0.4, "rtd_loss": 0.44, "rtd_accuracy": 0.85, "rtd_baseline_accuracy": 0.852, "rtd_precision": null, "rtd_recall": 0}
+
+            """.write(toFile: run + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        let report = try RunReport(folder: run)
+        #expect(report.series["rtd_loss"]?.map(\.1) == [0.699, 0.44] && report.series["rtd_baseline_accuracy"]?.count == 2)
+        let build = try BuildReport(folder: ReportFixture.nsp, sampleBatches: 1, batchSize: 4, verify: false)
+        let html = ReportPage.html(build: build, runs: [report])
+        #expect(html.contains("rtd loss") && html.contains("rtd accuracy") && html.contains("rtd baseline accuracy"))
+    }
+
     @Test func aBadLineNamesFileAndLine() throws {
         let run = try TemporaryFolder.shared.folder(named: "report-bad-run")
         try "{\"step\": 1, \"loss\": 2}\nnot json\n".write(toFile: run + "/metrics.jsonl", atomically: true, encoding: .utf8)
