@@ -161,6 +161,7 @@ class BatchMaker:
             except MaskingConfigError:
                 seed = 0
         self.seed = int(seed) & 0xFFFFFFFFFFFFFFFF
+        self._block_first = self.layout.block_first.tolist()
         self._cache = OrderedDict()
         self._cache_blocks = max(2, 2 * self.options.window_blocks)
         self._orders = OrderedDict()
@@ -184,56 +185,68 @@ class BatchMaker:
     # -- records ---------------------------------------------------------------------------
 
     def _block(self, b):
-        block = self._cache.get(b)
-        if block is not None:
+        """``(block, token offsets, segment boundaries, pair labels)`` of storage-order block
+        ``b``: the ``DecodedBlock`` and three of its columns as lists (None when absent), for
+        the per-row lookups of ``_gather``; cached."""
+        entry = self._cache.get(b)
+        if entry is not None:
             self._cache.move_to_end(b)
-            return block
+            return entry
         shard = self.layout.shards.shard(int(self.layout.block_shard[b]))
         block = shard.block(int(self.layout.block_in_shard[b]))
-        self._cache[b] = block
+        entry = (block, block.token_offsets.tolist(),
+                 None if block.segment_boundaries is None else block.segment_boundaries.tolist(),
+                 None if block.pair_labels is None else block.pair_labels.tolist())
+        self._cache[b] = entry
         while len(self._cache) > self._cache_blocks:
             self._cache.popitem(last=False)
-        return block
+        return entry
 
     def lengths(self, records):
         """Token count of each global record (as stored)."""
-        blocks = self.layout.block_of_records(records)
-        out = np.empty(len(records), dtype=np.int64)
-        for i, (r, b) in enumerate(zip(records, blocks)):
-            block = self._block(int(b))
-            local = int(r) - int(self.layout.block_first[b])
-            out[i] = block.token_offsets[local + 1] - block.token_offsets[local]
-        return out
+        blocks = self.layout.block_of_records(records).tolist()
+        first = self._block_first
+        out = []
+        for r, b in zip(np.asarray(records).tolist(), blocks):
+            offsets = self._block(b)[1]
+            local = r - first[b]
+            out.append(offsets[local + 1] - offsets[local])
+        return np.array(out, dtype=np.int64)
 
     def _gather(self, records):
         """The stored columns of ``records``: flat tokens (int64, row after row), lengths,
         segment boundaries and pair labels (int64 per row, or None), and the stored masks as
         (row, position, id) int64 arrays (or None)."""
         layout = self.layout
-        blocks = layout.block_of_records(records)
-        rows = len(records)
-        pieces, lengths = [], np.empty(rows, dtype=np.int64)
-        boundaries = np.empty(rows, dtype=np.int64) if layout.has_segments else None
-        pairs = np.empty(rows, dtype=np.int64) if layout.has_pairs else None
+        first = self._block_first
+        pieces, lengths, boundaries, pairs = [], [], [], []
         mask_positions, mask_ids = [], []
-        for r in range(rows):
-            b = int(blocks[r])
-            block = self._block(b)
-            local = int(records[r]) - int(layout.block_first[b])
-            a, e = block.token_offsets[local], block.token_offsets[local + 1]
+        has_masks = layout.has_masks
+        entries = {}  # this batch's blocks (a shuffled batch takes rows from many blocks in turn)
+        for r, b in zip(records.tolist(), layout.block_of_records(records).tolist()):
+            entry = entries.get(b)
+            if entry is None:
+                entry = entries[b] = self._block(b)
+            block, offsets, block_boundaries, block_pairs = entry
+            local = r - first[b]
+            a, e = offsets[local], offsets[local + 1]
             pieces.append(block.tokens[a:e])
-            lengths[r] = e - a
-            if boundaries is not None:
-                boundaries[r] = block.segment_boundaries[local]
-            if pairs is not None:
-                pairs[r] = block.pair_labels[local]
-            if layout.has_masks:
+            lengths.append(e - a)
+            if block_boundaries is not None:
+                boundaries.append(block_boundaries[local])
+            if block_pairs is not None:
+                pairs.append(block_pairs[local])
+            if has_masks:
                 m, me = block.mask_offsets[local], block.mask_offsets[local + 1]
                 mask_positions.append(block.masked_positions[m:me])
                 mask_ids.append(block.masked_ids[m:me])
+        rows = len(lengths)
         flat = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+        lengths = np.array(lengths, dtype=np.int64)
+        boundaries = np.array(boundaries, dtype=np.int64) if layout.has_segments else None
+        pairs = np.array(pairs, dtype=np.int64) if layout.has_pairs else None
         masks = None
-        if layout.has_masks:
+        if has_masks:
             counts = np.array([len(x) for x in mask_positions], dtype=np.int64)
             masks = (np.repeat(np.arange(rows), counts), np.concatenate(mask_positions).astype(np.int64),
                      np.concatenate(mask_ids).astype(np.int64))
@@ -278,17 +291,21 @@ class BatchMaker:
         length = (int(used.max(initial=0)) + m - 1) // m * m
         if length > width:
             extra = length - width
-            input_ids = np.pad(input_ids, ((0, 0), (0, extra)))
+            input_ids = np.pad(input_ids, ((0, 0), (0, extra)), constant_values=layout.pad_id)
             labels = np.pad(labels, ((0, 0), (0, extra)), constant_values=IGNORE_INDEX)
-        else:
+        elif length < width:
             input_ids, labels = input_ids[:, :length], labels[:, :length]
         column = np.arange(length)
         attention = column[None, :] < used[:, None]
-        input_ids = np.where(attention, input_ids, np.int64(layout.pad_id))
-        labels = np.where(attention, labels, ignore)
-        types = np.zeros((rows, length), dtype=np.int64)
+        if layout.task == "causal":
+            # Elsewhere the grid's padding already holds pad_id and labels -100 (masks lie
+            # within their record); causal inputs lose their last token.
+            input_ids = np.where(attention, input_ids, np.int64(layout.pad_id))
+            labels = np.where(attention, labels, ignore)
         if boundaries is not None:
-            types[(column[None, :] >= boundaries[:, None]) & attention] = 1
+            types = ((column[None, :] >= boundaries[:, None]) & attention).astype(np.int64)
+        else:
+            types = np.zeros((rows, length), dtype=np.int64)
         return {"input_ids": input_ids, "attention_mask": attention.astype(np.int64), "token_type_ids": types,
                 "labels": labels, "pair_labels": pairs if pairs is not None else np.full(rows, ignore, dtype=np.int64),
                 "sample_indices": records}

@@ -7,7 +7,8 @@ windows of ``window_blocks`` consecutive blocks of that order, and the records o
 order. Keys are ``KeyedRandom(seed, epoch shuffle, index=what, subindex=epoch).next()``.
 
 Memory: the block order (one int64 per block) and a few windows' record tables (one int64
-per record of a window, a few thousand), computed when first asked for.
+per record of a window, a few thousand: the whole window's order, computed with numpy when
+the window is first asked for, so a batch's records are one lookup).
 """
 
 from collections import OrderedDict
@@ -74,20 +75,21 @@ class EpochOrder:
         return np.searchsorted(self.window_start, positions, side="right") - 1
 
     def _table(self, w):
-        """``(permutation of the window, global record of each local index)``, cached."""
-        entry = self._tables.get(w)
-        if entry is not None:
+        """Global record at each position of window ``w`` (int64, one per record of the
+        window: the window's permutation applied to its blocks' records), cached."""
+        table = self._tables.get(w)
+        if table is not None:
             self._tables.move_to_end(w)
-            return entry
+            return table
         blocks = self.block_order[w * self.window_blocks:(w + 1) * self.window_blocks]
         records = np.concatenate([np.arange(self.block_first[b], self.block_first[b] + self.block_records[b], dtype=np.int64)
                                   for b in blocks]) if len(blocks) else np.zeros(0, dtype=np.int64)
         within = KeyedPermutation(len(records), shuffle_key(self.seed, self.epoch, 0x30000000 + w))
-        entry = (within, records)
-        self._tables[w] = entry
+        table = records[within.all().astype(np.int64)] if len(records) else records
+        self._tables[w] = table
         while len(self._tables) > self._cached_windows:
             self._tables.popitem(last=False)
-        return entry
+        return table
 
     def records_at(self, positions):
         """Global record at each position (int64 array; every position ``< record_count``)."""
@@ -96,13 +98,16 @@ class EpochOrder:
             raise IndexError("position out of range 0..<%d" % self.record_count)
         if not self.shuffle:
             return p.copy()
-        out = np.empty(len(p), dtype=np.int64)
+        if not p.size:
+            return np.zeros(0, dtype=np.int64)
         windows = self.window_of(p)
+        first = int(windows[0])
+        if (windows == first).all():  # a batch's positions usually lie in one window
+            return self._table(first)[p - self.window_start[first]]
+        out = np.empty(len(p), dtype=np.int64)
         for w in np.unique(windows):
             where = np.nonzero(windows == w)[0]
-            within, records = self._table(int(w))
-            local = within.take(p[where] - self.window_start[w]).astype(np.int64)
-            out[where] = records[local]
+            out[where] = self._table(int(w))[p[where] - self.window_start[w]]
         return out
 
     def record_at(self, position):

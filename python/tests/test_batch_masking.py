@@ -48,6 +48,23 @@ class BatchMaskerTests(unittest.TestCase):
         self.check(MaskingOptions(rate=0.05, mask_share=0.0, random_share=1.0))
         self.check(MaskingOptions(rate=0.9, strategy="whole-word"), lengths=(40, 40, 3))
 
+    def test_random_options_lengths_and_budgets(self):
+        # Covers the closed forms of the token strategy (chosen units without a loop over the
+        # choice steps, rolls told from id draws by run parity) and the loops of whole words,
+        # with budgets from 1 to uncapped and shares from 0 to beyond 1.
+        rng = np.random.default_rng(16)
+        shares = [(0.8, 0.1), (0.0, 1.0), (1.0, 0.0), (0.0, 0.0), (0.5, 0.7), (0.2, 0.7)]
+        for trial in range(60):
+            mask_share, random_share = shares[trial % len(shares)] if trial < 24 else sorted(rng.uniform(0, 1, 2))
+            options = MaskingOptions(rate=float(rng.choice([0.05, 0.15, 0.5, 0.95])),
+                                     max_predictions=[None, 20, 5, 1][trial % 4],
+                                     mask_share=float(mask_share), random_share=float(random_share),
+                                     strategy=("token", "whole-word")[trial % 2],
+                                     budget=("sequence", "maskable")[trial // 2 % 2])
+            lengths = tuple(int(n) for n in rng.integers(0, 260, size=int(rng.integers(1, 24))))
+            with self.subTest(trial=trial, options=options, lengths=lengths):
+                self.check(options, lengths=lengths, seed=trial)
+
     def test_ngram_and_span_strategies_row_by_row(self):
         self.check(MaskingOptions(strategy="ngram", ngram_max=3))
         self.check(MaskingOptions(strategy="span", span_p=0.3, span_max=5))
@@ -72,7 +89,8 @@ class BatchMaskerTests(unittest.TestCase):
             return high, low
 
         with mock.patch.object(batch_masking, "_multiply", rejecting):
-            self.check(MaskingOptions(max_predictions=20, strategy="whole-word"))
+            for strategy in ("token", "whole-word"):
+                self.check(MaskingOptions(max_predictions=20, strategy=strategy))
 
 
 if __name__ == "__main__":
