@@ -130,7 +130,8 @@ public final class ElectraModel<T: TrainerFloat>: PretrainingModel {
 
     public func zeroGradients() { gradients.update(repeating: 0) }
 
-    /// The generator's logits `[P × V]` and the discriminator's `[M]` of the last forward pass.
+    /// The generator's logits `[P × V]` of the last forward pass (the discriminator's `[M]` are
+    /// `rtdLogits`).
     var mlmLogits: UnsafeMutablePointer<T> { generatorHead.logits }
 
     private func sites(_ key: UInt64?, generator: Bool) -> DropoutSites? {
