@@ -1,7 +1,9 @@
 import Foundation
 
 /// The per-step figures of one training run (`runs/NAME/metrics.jsonl`, one JSON object per
-/// step as `pretext train` writes it): each key's (step, value) points, in step order.
+/// step as `pretext train` writes it): each key's (step, value) points, in step order, at most
+/// `maxPoints` a key — a longer run's points are averaged over buckets of consecutive steps,
+/// so the page's size and drawing time do not grow with the run's length.
 public struct RunReport: Sendable {
     public var name: String
     public var folder: String
@@ -10,7 +12,10 @@ public struct RunReport: Sendable {
     public static let keys = ["loss", "mlm_loss", "pair_loss", "mlm_accuracy", "pair_accuracy", "lr", "tokens_per_s", "grad_norm",
                               "rtd_loss", "rtd_accuracy", "rtd_baseline_accuracy"]
     public var series: [String: [(Double, Double)]] = [:]
-    public var steps: Int { series["loss"]?.count ?? 0 }
+    /// Steps in metrics.jsonl (before any averaging).
+    public private(set) var steps = 0
+    /// The most points a series keeps.
+    public static let maxPoints = 500
 
     public init(folder: String) throws {
         self.folder = folder
@@ -28,6 +33,19 @@ public struct RunReport: Sendable {
                 if let value = (object[key] as? NSNumber)?.doubleValue, value.isFinite { series[key, default: []].append((step, value)) }
             }
         }
+        steps = series["loss"]?.count ?? 0
         guard steps > 0 else { throw ReportError("\(path): holds no step") }
+        series = series.mapValues { Self.bucketMeans($0, points: Self.maxPoints) }
+    }
+
+    /// `points` buckets of consecutive points (sizes differing by at most one), each replaced
+    /// by its mean step and mean value; a series of at most `points` points as it is.
+    static func bucketMeans(_ series: [(Double, Double)], points: Int) -> [(Double, Double)] {
+        guard series.count > points else { return series }
+        return (0..<points).map { k in
+            let range = (k * series.count / points)..<((k + 1) * series.count / points)
+            let n = Double(range.count)
+            return (series[range].reduce(0) { $0 + $1.0 } / n, series[range].reduce(0) { $0 + $1.1 } / n)
+        }
     }
 }

@@ -109,6 +109,18 @@ enum ReportFixture {
         #expect(html.contains("rtd loss") && html.contains("rtd accuracy") && html.contains("rtd baseline accuracy"))
     }
 
+    /// A long run keeps at most 500 points a series (bucket means), so the page does not grow
+    /// with the number of steps.
+    @Test func longRunsAreAveragedToFiveHundredPoints() throws {
+        let run = try TemporaryFolder.shared.folder(named: "report-long-run")
+        let lines = (1...2000).map { "{\"step\": \($0), \"loss\": \(Double($0)), \"lr\": 0.001}" }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: run + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        let report = try RunReport(folder: run)
+        #expect(report.steps == 2000 && report.series["loss"]?.count == 500 && report.series["lr"]?.count == 500)
+        #expect(report.series["loss"]?.first?.0 == 2.5 && report.series["loss"]?.first?.1 == 2.5)   // steps 1…4
+        #expect(report.series["loss"]?.last?.1 == 1998.5 && report.series["lr"]?.allSatisfy { $0.1 == 0.001 } == true)
+    }
+
     @Test func aBadLineNamesFileAndLine() throws {
         let run = try TemporaryFolder.shared.folder(named: "report-bad-run")
         try "{\"step\": 1, \"loss\": 2}\nnot json\n".write(toFile: run + "/metrics.jsonl", atomically: true, encoding: .utf8)
