@@ -23,7 +23,7 @@ demo: system-libraries release
 	$(PRETEXT) report shards/demo-bert --run runs/demo --output runs/demo/report.html --vocab shards/demo-vocab/tokenizer.json
 
 # ELECTRA's smoke run: pipelines/electra.toml shards of the English sample (dynamic masks: 85%
-# [MASK], 15% kept) → ELECTRA_STEPS (3000, about 15 minutes on 2 cores) steps of
+# [MASK], 15% kept) → ELECTRA_STEPS (3000, about 20 minutes on 2 cores) steps of
 # pipelines/models/electra-tiny.json (generator 32 wide, discriminator 128) → `pretext eval`:
 # the generator's MLM loss against ln V and the discriminator's replaced-token accuracy against
 # always answering "original" → the report page with the run, runs/electra/report.html. On this
