@@ -46,20 +46,7 @@ func benchElectraTrainer(_ args: [String]) throws {
         optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-4)
         model.zeroGradients()
     }
-    let recorder = GemmRecorder()
-    GemmRecorder.active = recorder
-    try trainingStep(0)
-    GemmRecorder.active = nil
-    var times: [Double] = [], replays: [Double] = []
-    for s in 1...steps {
-        let start = now()
-        try trainingStep(s)
-        times.append(now() - start)
-        replays.append(recorder.replay())
-    }
-    let step = times.sorted()[times.count / 2]
-    let replay = replays.sorted()[replays.count / 2]
-    let shareOfStep = zip(replays, times).map { $0 / $1 }.sorted()[times.count / 2]
+    let (recorder, step, replay, shareOfStep) = try timeSteps(steps, trainingStep)
     print("electra_trainer threads=\(threads) step_s=\(step) tokens_s=\(Double(B * T) / step) gemm_calls=\(recorder.calls.count) "
           + "gemm_gflop=\(recorder.flops / 1e9) achieved_gflops=\(recorder.flops / step / 1e9) same_shapes_replay_s=\(replay) "
           + "same_shapes_peak_gflops=\(recorder.flops / replay / 1e9) mfu_same_shapes=\(shareOfStep) generator_hidden=\(model.generatorConfig.hiddenSize)")

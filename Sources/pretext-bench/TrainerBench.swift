@@ -38,20 +38,7 @@ func benchTrainer(_ args: [String]) throws {
     // The step's matrix products, recorded once (a warm-up step), then replayed alone after
     // every timed step: the sgemm time for exactly the same shapes, measured within seconds
     // of the step it is compared with (this machine's speed drifts by tens of percent).
-    let recorder = GemmRecorder()
-    GemmRecorder.active = recorder
-    try trainingStep(0)
-    GemmRecorder.active = nil
-    var times: [Double] = [], replays: [Double] = []
-    for s in 1...steps {
-        let start = now()
-        try trainingStep(s)
-        times.append(now() - start)
-        replays.append(recorder.replay())
-    }
-    let step = times.sorted()[times.count / 2]
-    let replay = replays.sorted()[replays.count / 2]
-    let shareOfStep = zip(replays, times).map { $0 / $1 }.sorted()[times.count / 2]
+    let (recorder, step, replay, shareOfStep) = try timeSteps(steps, trainingStep)
     let M = Double(B * T), P = Double(B * perSequence), h = Double(H), i = Double(I), v = Double(V)
     let perLayer = 2 * M * h * 3 * h + 4 * Double(B) * Double(T * T) * h + 2 * M * h * h + 4 * M * h * i
     let forward = Double(L) * perLayer + 2 * P * h * h + 2 * P * h * v + 2 * Double(B) * h * h
@@ -74,4 +61,23 @@ func benchTrainer(_ args: [String]) throws {
     print("trainer threads=\(threads) step_s=\(step) tokens_s=\(Double(B * T) / step) gflop_per_step=\(flops / 1e9) achieved_gflops=\(achieved) "
           + "sgemm_peak_gflops=\(peak) mfu=\(achieved / peak) gemm_calls=\(recorder.calls.count) gemm_gflop=\(recorder.flops / 1e9) "
           + "same_shapes_replay_s=\(replay) same_shapes_peak_gflops=\(recorder.flops / replay / 1e9) mfu_same_shapes=\(shareOfStep)")
+}
+
+/// Times `steps` training steps after one warm-up step that records the step's matrix products
+/// (`GemmRecorder`), replaying them alone after every timed step. Returns the recorder, the
+/// median step and replay seconds, and the median share replay / step.
+func timeSteps(_ steps: Int, _ trainingStep: (Int) throws -> Void) throws -> (GemmRecorder, Double, Double, Double) {
+    let recorder = GemmRecorder()
+    GemmRecorder.active = recorder
+    try trainingStep(0)
+    GemmRecorder.active = nil
+    var times: [Double] = [], replays: [Double] = []
+    for s in 1...steps {
+        let start = now()
+        try trainingStep(s)
+        times.append(now() - start)
+        replays.append(recorder.replay())
+    }
+    let share = zip(replays, times).map { $0 / $1 }.sorted()[times.count / 2]
+    return (recorder, times.sorted()[times.count / 2], replays.sorted()[replays.count / 2], share)
 }
